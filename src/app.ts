@@ -1,0 +1,100 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { AppError } from './platform/errors';
+import { authenticate } from './auth';
+import { registeredRoutes, type AppContext } from './http/route';
+import { buildOpenApi } from './http/openapi';
+import { domainRouters, LARGE_BODY_PATHS } from './domains';
+
+const require = createRequire(import.meta.url);
+const VERSION: string = require('../package.json').version;
+
+// PostgreSQL errors a client can cause with odd input; anything else is our bug and stays a 500.
+const PG_CLIENT_ERRORS: Record<string, [number, string]> = {
+  '22P02': [400, 'validation_failed'], // invalid text representation
+  '22003': [400, 'validation_failed'], // numeric out of range
+  '22007': [400, 'validation_failed'], // invalid datetime format
+  '22008': [400, 'validation_failed'], // datetime out of range
+  '22001': [400, 'validation_failed'], // string too long
+  '22021': [400, 'validation_failed'], // bad byte sequence (NUL in text)
+  '23505': [409, 'conflict'],
+  '23001': [409, 'immutable'],
+};
+
+export function createApp(ctx: AppContext) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Only method and path: query strings may carry names or ID numbers, headers carry tokens.
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } },
+    }),
+  );
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await ctx.db.raw('SELECT 1');
+      res.json({ status: 'ok', database: 'ok', version: VERSION });
+    } catch {
+      res.status(503).json({ error: { code: 'unavailable', message: 'the database does not answer', details: null } });
+    }
+  });
+
+  for (const p of LARGE_BODY_PATHS) app.use(`/api/v1${p}`, express.json({ limit: '20mb' }));
+  app.use(express.json({ limit: ctx.config.bodyLimit }));
+  app.use('/api/v1', authenticate(ctx.db));
+  for (const router of domainRouters(ctx)) app.use('/api/v1', router);
+
+  const openapi = buildOpenApi(registeredRoutes(), VERSION);
+  app.get('/api/v1/openapi.json', (_req, res) => res.json(openapi));
+  app.get('/docs/swagger-initializer.js', (_req, res) => {
+    res.type('application/javascript').send(`window.onload = () => { window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#swagger-ui' }); };`);
+  });
+  app.use('/docs', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: 'index.html' }));
+
+  app.use((req, _res, next) => next(new AppError(404, 'not_found', `no route ${req.method} ${req.path}`)));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string; code?: string; message?: string };
+    let status = 500, code = 'internal_error', message = 'internal error: the request was not carried out', details: unknown = { requestId: req.id };
+    if (err instanceof AppError) {
+      ({ status, code, message } = err);
+      details = err.details ?? null;
+    } else if (e.type === 'entity.too.large') {
+      [status, code, message] = [413, 'payload_too_large', 'the request body is too large'];
+    } else if (e.type === 'entity.parse.failed') {
+      [status, code, message] = [400, 'validation_failed', 'the request body is not valid JSON'];
+    } else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      [status, code, message] = [415, 'unsupported_media_type', 'the request body must be UTF-8 JSON'];
+    } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      [status, code, message] = [e.status, 'bad_request', e.message ?? 'bad request'];
+    } else if (e.code && PG_CLIENT_ERRORS[e.code]) {
+      [status, code] = PG_CLIENT_ERRORS[e.code]!;
+      message = status === 400 ? 'a value in the request is out of range or malformed' : 'the change conflicts with data that exists';
+    }
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (!res.headersSent) res.status(status).json({ error: { code, message, details } });
+    else res.end();
+  });
+  return app;
+}

@@ -1,0 +1,174 @@
+import bcrypt from 'bcryptjs';
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Db } from '../platform/db';
+import { clock } from '../platform/clock';
+import { AppError, badRequest, conflict, notFound } from '../platform/errors';
+import { appendAudit } from '../audit';
+import { districtExists } from '../reference';
+import type { Role, SessionUser, UserView } from './model';
+
+const MAX_FAILED_LOGINS = 5;
+const LOCKOUT_MS = 15 * 60_000;
+const tokenHash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+
+let hashRounds = 10;
+export function configurePasswordHashing(rounds: number) {
+  hashRounds = rounds;
+}
+
+// A hash to compare against when the username is unknown, so a wrong username costs as long as a wrong password.
+let dummyHash: string | undefined;
+
+function toView(row: any): UserView {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    roles: row.roles,
+    district: row.district ?? null,
+    disabled: row.disabled,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  displayName: string;
+  roles: Role[];
+  district?: string | null;
+}
+
+async function assertScopeValid(db: Db, roles: Role[], district: string | null | undefined) {
+  if (roles.includes('officer') && !district) throw badRequest('an officer needs a district', [{ in: 'body', path: 'district', message: '"district" is required for officers' }]);
+  if (district && !(await districtExists(db, district))) throw badRequest(`unknown district ${district}`, [{ in: 'body', path: 'district', message: `"district" ${district} is not a district code` }]);
+}
+
+export async function createUser(trx: Knex.Transaction, actor: string, u: NewUser): Promise<UserView> {
+  await assertScopeValid(trx, u.roles, u.district);
+  if (await trx('users').where({ username: u.username }).first()) throw conflict('duplicate_username', `the username ${u.username} is taken`);
+  const [row] = await trx('users')
+    .insert({
+      username: u.username,
+      password_hash: await bcrypt.hash(u.password, hashRounds),
+      display_name: u.displayName,
+      roles: u.roles,
+      district: u.district ?? null,
+    })
+    .returning('*');
+  await appendAudit(trx, {
+    actor,
+    action: 'user.created',
+    subject: `user:${row.id}`,
+    privatePayload: { username: u.username, roles: u.roles, district: u.district ?? null },
+  });
+  return toView(row);
+}
+
+export interface UserChange {
+  disabled?: boolean;
+  roles?: Role[];
+  district?: string | null;
+  displayName?: string;
+  password?: string;
+}
+
+export async function updateUser(trx: Knex.Transaction, actor: SessionUser, id: number, change: UserChange): Promise<UserView> {
+  const before = await trx('users').where({ id }).forUpdate().first();
+  if (!before) throw notFound(`user ${id}`);
+  const roles = change.roles ?? before.roles;
+  const district = change.district === undefined ? before.district : change.district;
+  await assertScopeValid(trx, roles, district);
+  if (id === actor.id && (change.disabled || (change.roles && !change.roles.includes('admin')))) {
+    throw conflict('invalid_state', 'an admin cannot disable or demote themselves');
+  }
+  const patch: Record<string, unknown> = { roles, district };
+  if (change.disabled !== undefined) patch.disabled = change.disabled;
+  if (change.displayName !== undefined) patch.display_name = change.displayName;
+  if (change.password !== undefined) {
+    patch.password_hash = await bcrypt.hash(change.password, hashRounds);
+    patch.failed_logins = 0;
+    patch.locked_until = null;
+  }
+  const [row] = await trx('users').where({ id }).update(patch).returning('*');
+  if (change.disabled || change.password !== undefined) {
+    await trx('sessions').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+  }
+  await appendAudit(trx, {
+    actor: actor.username,
+    action: change.disabled ? 'user.disabled' : 'user.updated',
+    subject: `user:${id}`,
+    privatePayload: {
+      username: row.username,
+      changed: Object.keys(change).filter((k) => k !== 'password'),
+      passwordReset: change.password !== undefined,
+      roles,
+      district,
+      disabled: row.disabled,
+    },
+  });
+  return toView(row);
+}
+
+export async function listUsers(db: Db): Promise<UserView[]> {
+  return (await db('users').orderBy('id')).map(toView);
+}
+
+export async function findUserByUsername(db: Db, username: string) {
+  const row = await db('users').where({ username }).first();
+  return row ? toView(row) : undefined;
+}
+
+/** Checks the password, counts failures and locks the account for a while after too many. */
+export async function login(trx: Knex.Transaction, username: string, password: string, ttlMs: number) {
+  const row = await trx('users').where({ username }).forUpdate().first();
+  const now = clock.now();
+  if (!row) {
+    dummyHash ??= await bcrypt.hash('not-a-password', hashRounds);
+    await bcrypt.compare(password, dummyHash);
+    return { error: new AppError(401, 'invalid_credentials', 'wrong username or password') };
+  }
+  if (row.locked_until && new Date(row.locked_until) > now) {
+    return { error: new AppError(429, 'account_locked', 'too many failed logins: try again later', { lockedUntil: new Date(row.locked_until).toISOString() }) };
+  }
+  if (!(await bcrypt.compare(password, row.password_hash))) {
+    const failed = row.failed_logins + 1;
+    const lock = failed >= MAX_FAILED_LOGINS;
+    await trx('users').where({ id: row.id }).update({ failed_logins: lock ? 0 : failed, locked_until: lock ? new Date(now.getTime() + LOCKOUT_MS) : null });
+    return { error: new AppError(401, 'invalid_credentials', 'wrong username or password') };
+  }
+  if (row.disabled) return { error: new AppError(401, 'invalid_credentials', 'wrong username or password') };
+  const token = crypto.randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + ttlMs);
+  await trx('users').where({ id: row.id }).update({ failed_logins: 0, locked_until: null });
+  await trx('sessions').insert({ token_hash: tokenHash(token), user_id: row.id, created_at: now, expires_at: expiresAt });
+  await appendAudit(trx, { actor: row.username, action: 'auth.login', subject: `user:${row.id}` });
+  return { token, expiresAt: expiresAt.toISOString(), user: toView(row) };
+}
+
+export async function logout(trx: Knex.Transaction, token: string, user: SessionUser) {
+  await trx('sessions').where({ token_hash: tokenHash(token) }).update({ revoked_at: clock.now() });
+  await appendAudit(trx, { actor: user.username, action: 'auth.logout', subject: `user:${user.id}` });
+}
+
+/** The user behind a bearer token, if the token is known, unexpired, unrevoked and the user enabled. */
+export async function userForToken(db: Db, token: string): Promise<SessionUser | undefined> {
+  const row = await db('sessions as s')
+    .join('users as u', 'u.id', 's.user_id')
+    .where('s.token_hash', tokenHash(token))
+    .whereNull('s.revoked_at')
+    .where('s.expires_at', '>', clock.now())
+    .where('u.disabled', false)
+    .first('u.*');
+  return row ? { id: row.id, username: row.username, displayName: row.display_name, roles: row.roles, district: row.district ?? null } : undefined;
+}
+
+/** ADMIN_USERNAME / ADMIN_PASSWORD: created at start if no such user exists. */
+export async function ensureAdmin(db: Knex, username: string, password: string) {
+  await db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(7301)');
+    if (await trx('users').where({ username }).first()) return;
+    await createUser(trx, 'system', { username, password, displayName: '系统管理员 Administrator', roles: ['admin'] });
+  });
+}

@@ -1,0 +1,13 @@
+import type { Router } from 'express';
+import type { AppContext } from './http/route';
+import { authRoutes } from './auth';
+import { auditRoutes } from './audit';
+import { referenceRoutes } from './reference';
+
+/** Each domain's router, mounted under /api/v1. A new domain adds one line here. */
+export function domainRouters(ctx: AppContext): Router[] {
+  return [authRoutes(ctx), auditRoutes(ctx), referenceRoutes(ctx)];
+}
+
+/** Routes whose bodies may be larger than BODY_LIMIT (imported files). */
+export const LARGE_BODY_PATHS: string[] = [];

@@ -1,0 +1,99 @@
+import Joi from 'joi';
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+// ISO-8601 durations as NOTICE_PERIOD uses them (P7D, PT5S, P1DT12H, PT0.5S).
+const DURATION = /^P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+export function parseIsoDuration(text: string): number | null {
+  const m = DURATION.exec(text);
+  if (!m) return null;
+  const [, d, h, min, s] = m;
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Math.round(Number(s ?? 0) * 1000);
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  logLevel: string;
+  nodeEnv: string;
+  auditSecret: string;
+  dataKey: Buffer;
+  noticePeriodMs: number;
+  noticePeriod: string;
+  adminUsername?: string;
+  adminPassword?: string;
+  demoData: boolean;
+  tokenTtlMs: number;
+  passwordHashRounds: number;
+  exitIncomeThreshold: string;
+  bodyLimit: string;
+  embeddedPgPort: number;
+}
+
+const schema = Joi.object({
+  PORT: Joi.number().integer().min(0).max(65535).default(3000),
+  HOST: Joi.string().default('0.0.0.0'),
+  DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+  DATA_DIR: Joi.string().default('./data'),
+  LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  NODE_ENV: Joi.string().default('development'),
+  AUDIT_SECRET: Joi.string().min(16),
+  DATA_KEY: Joi.string().pattern(/^[0-9a-fA-F]{64}$/).message('"DATA_KEY" must be 64 hex characters (a 256-bit key)'),
+  NOTICE_PERIOD: Joi.string().default('P7D').custom((v, h) => (parseIsoDuration(v) === null ? h.error('any.invalid') : v))
+    .messages({ 'any.invalid': '"NOTICE_PERIOD" must be an ISO-8601 duration such as P7D or PT5S' }),
+  ADMIN_USERNAME: Joi.string().pattern(/^[a-zA-Z0-9_.-]{2,64}$/),
+  ADMIN_PASSWORD: Joi.string().min(8).max(200),
+  DEMO_DATA: Joi.string().valid('on', 'off').default('on'),
+  TOKEN_TTL_HOURS: Joi.number().positive().max(24 * 30).default(12),
+  PASSWORD_HASH_ROUNDS: Joi.number().integer().min(4).max(15).default(10),
+  EXIT_INCOME_THRESHOLD: Joi.string().pattern(/^\d{1,9}(\.\d{1,2})?$/).default('1450.00'),
+  BODY_LIMIT: Joi.string().pattern(/^\d+(kb|mb)$/).default('1mb'),
+  EMBEDDED_PG_PORT: Joi.number().integer().min(1024).max(65535).default(54329),
+}).and('ADMIN_USERNAME', 'ADMIN_PASSWORD').unknown(true);
+
+export class ConfigError extends Error {}
+
+/** Secrets the embedded default may generate once and keep beside its data. */
+function loadOrCreateSecrets(dataDir: string): { auditSecret: string; dataKey: string } {
+  const file = path.join(dataDir, 'secrets.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const secrets = { auditSecret: crypto.randomBytes(32).toString('hex'), dataKey: crypto.randomBytes(32).toString('hex') };
+  fs.writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const { value, error } = schema.validate(env, { abortEarly: true, convert: true });
+  if (error) throw new ConfigError(`configuration: ${error.details[0]!.message}`);
+  const production = value.NODE_ENV === 'production';
+  if (value.DATABASE_URL && production && (!value.AUDIT_SECRET || !value.DATA_KEY)) {
+    throw new ConfigError('configuration: "AUDIT_SECRET" and "DATA_KEY" are required with DATABASE_URL in production');
+  }
+  const dataDir = path.resolve(value.DATA_DIR);
+  const generated = !value.AUDIT_SECRET || !value.DATA_KEY ? loadOrCreateSecrets(dataDir) : undefined;
+  return {
+    port: value.PORT,
+    host: value.HOST,
+    databaseUrl: value.DATABASE_URL,
+    dataDir,
+    logLevel: value.LOG_LEVEL,
+    nodeEnv: value.NODE_ENV,
+    auditSecret: value.AUDIT_SECRET ?? generated!.auditSecret,
+    dataKey: Buffer.from(value.DATA_KEY ?? generated!.dataKey, 'hex'),
+    noticePeriod: value.NOTICE_PERIOD,
+    noticePeriodMs: parseIsoDuration(value.NOTICE_PERIOD)!,
+    adminUsername: value.ADMIN_USERNAME,
+    adminPassword: value.ADMIN_PASSWORD,
+    demoData: value.DEMO_DATA === 'on',
+    tokenTtlMs: value.TOKEN_TTL_HOURS * 3_600_000,
+    passwordHashRounds: value.PASSWORD_HASH_ROUNDS,
+    exitIncomeThreshold: value.EXIT_INCOME_THRESHOLD,
+    bodyLimit: value.BODY_LIMIT,
+    embeddedPgPort: value.EMBEDDED_PG_PORT,
+  };
+}

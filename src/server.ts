@@ -1,0 +1,95 @@
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { loadConfig, ConfigError, type Config } from './platform/config';
+import { createKnex, migrateToLatest } from './platform/db';
+import { startEmbeddedDb, type EmbeddedDb } from './platform/embedded-db';
+import { configureAuditSecret } from './audit';
+import { configurePasswordHashing, ensureAdmin } from './auth';
+import { createApp } from './app';
+import { startBackgroundJobs } from './jobs';
+import { seedOnFirstStart } from '../seeds';
+import type { AppContext } from './http/route';
+
+export interface RunningService {
+  ctx: AppContext;
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the database (embedded unless DATABASE_URL), migrates, seeds on first start, and listens. */
+export async function startService(config: Config, opts: { fastDb?: boolean } = {}): Promise<RunningService> {
+  const log = pino({ level: config.logLevel, redact: { paths: ['password', '*.password', 'token', '*.token', 'idNumber', '*.idNumber'], censor: '[redacted]' } });
+  let embedded: EmbeddedDb | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    log.info({ dataDir: config.dataDir }, 'no DATABASE_URL: starting the embedded PostgreSQL');
+    embedded = await startEmbeddedDb({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'warmth', fast: opts.fastDb, log: (l) => log.debug({ pg: l }) });
+  }
+  const db = createKnex(url ?? embedded!.url);
+  try {
+    await migrateToLatest(db);
+    configureAuditSecret(config.auditSecret);
+    configurePasswordHashing(config.passwordHashRounds);
+    const ctx: AppContext = { config, db, log };
+    if (config.adminUsername && config.adminPassword) await ensureAdmin(db, config.adminUsername, config.adminPassword);
+    await seedOnFirstStart(ctx);
+    const app = createApp(ctx);
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const jobs = startBackgroundJobs(ctx);
+    log.info({ port }, `warmth-ledger listening on http://127.0.0.1:${port}`);
+    return {
+      ctx,
+      server,
+      url: `http://127.0.0.1:${port}`,
+      async stop() {
+        jobs.stop();
+        await new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections();
+        await db.destroy();
+        await embedded?.stop();
+      },
+    };
+  } catch (e) {
+    await db.destroy();
+    await embedded?.stop();
+    throw e;
+  }
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  let service: RunningService;
+  try {
+    service = await startService(config);
+  } catch (e) {
+    console.error(`warmth-ledger could not start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    service.ctx.log.info({ signal }, 'stopping');
+    await service.stop().catch((e) => console.error(e));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main();

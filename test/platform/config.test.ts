@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { loadConfig, parseIsoDuration } from '../../src/platform/config';
+
+const base = { DATA_DIR: '/tmp/warmth-config-test', AUDIT_SECRET: 'x'.repeat(20), DATA_KEY: 'ab'.repeat(32) };
+
+describe('configuration', () => {
+  it('takes the defaults of DESIGN §6', () => {
+    const c = loadConfig(base);
+    expect(c.port).to.equal(3000);
+    expect(c.noticePeriodMs).to.equal(7 * 24 * 3600 * 1000);
+    expect(c.demoData).to.equal(true);
+    expect(c.exitIncomeThreshold).to.equal('1450.00');
+  });
+
+  it('reads ISO-8601 notice periods, PT5S included', () => {
+    expect(parseIsoDuration('PT5S')).to.equal(5000);
+    expect(parseIsoDuration('P1DT2H')).to.equal(26 * 3600 * 1000);
+    expect(parseIsoDuration('PT0.5S')).to.equal(500);
+    expect(parseIsoDuration('P')).to.equal(null);
+    expect(parseIsoDuration('7 days')).to.equal(null);
+    expect(loadConfig({ ...base, NOTICE_PERIOD: 'PT5S' }).noticePeriodMs).to.equal(5000);
+  });
+
+  for (const [name, value] of [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['NOTICE_PERIOD', 'seven days'],
+    ['LOG_LEVEL', 'loud'],
+    ['DEMO_DATA', 'maybe'],
+    ['DATA_KEY', 'short'],
+    ['DATABASE_URL', 'mysql://x'],
+  ]) {
+    it(`refuses ${name}=${value} with a message naming the variable`, () => {
+      expect(() => loadConfig({ ...base, [name]: value })).to.throw(new RegExp(name));
+    });
+  }
+
+  it('needs AUDIT_SECRET and DATA_KEY with DATABASE_URL in production', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production', DATA_DIR: '/tmp/x' })).to.throw(/AUDIT_SECRET/);
+  });
+
+  it('needs ADMIN_USERNAME and ADMIN_PASSWORD together', () => {
+    expect(() => loadConfig({ ...base, ADMIN_USERNAME: 'boss' })).to.throw(/ADMIN_PASSWORD/);
+  });
+
+  it('stops the service with one clear line and a non-zero exit on a bad value', function () {
+    this.timeout(30_000);
+    const r = spawnSync(process.execPath, ['--import=tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: '' }, encoding: 'utf8' });
+    expect(r.status).to.equal(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/PORT/);
+  });
+});

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../../src/platform/config';
+import { startService, type RunningService } from '../../src/server';
+
+export const ADMIN = { username: 'test-admin', password: 'Test-admin-pass-1' };
+
+let service: RunningService | undefined;
+let tmpDir: string | undefined;
+let dropDatabase: (() => Promise<void>) | undefined;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+/** With DATABASE_URL the run gets a fresh database of its own on that server, dropped at the end. */
+async function freshDatabaseOn(url: string) {
+  const name = `warmth_test_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  dropDatabase = async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  };
+  return u.toString();
+}
+
+/** One real PostgreSQL and one service for the whole run: the embedded server in a temp folder, or DATABASE_URL. */
+export async function startTestService(extraEnv: Record<string, string> = {}) {
+  // /tmp so the 'postgres' user can reach the data folder when tests run as root.
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmth-test-'));
+  fs.chmodSync(tmpDir, 0o755);
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATA_DIR: tmpDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DEMO_DATA: 'off',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    PASSWORD_HASH_ROUNDS: '4',
+    NOTICE_PERIOD: 'PT2S',
+    EMBEDDED_PG_PORT: String(await freePort()),
+    AUDIT_SECRET: 'test-audit-secret-0123456789',
+    DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+    ...extraEnv,
+  };
+  if (process.env.DATABASE_URL) env.DATABASE_URL = await freshDatabaseOn(process.env.DATABASE_URL);
+  service = await startService(loadConfig(env), { fastDb: true });
+  return service;
+}
+
+export async function stopTestService() {
+  await service?.stop();
+  await dropDatabase?.();
+  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  service = undefined;
+}
+
+export function testService(): RunningService {
+  if (!service) throw new Error('the test service is not running (test/hooks.ts starts it)');
+  return service;
+}
