@@ -6,6 +6,7 @@ import { startEmbeddedDb, type EmbeddedDb } from './platform/embedded-db';
 import { configureAuditSecret } from './audit';
 import { configurePasswordHashing, ensureAdmin } from './auth';
 import { createApp } from './app';
+import { configureDataKey } from './platform/personal-data';
 import { startBackgroundJobs } from './jobs';
 import { seedOnFirstStart } from '../seeds';
 import type { AppContext } from './http/route';
@@ -31,6 +32,7 @@ export async function startService(config: Config, opts: { fastDb?: boolean } = 
     await migrateToLatest(db);
     configureAuditSecret(config.auditSecret);
     configurePasswordHashing(config.passwordHashRounds);
+    configureDataKey(config.dataKey);
     const ctx: AppContext = { config, db, log };
     if (config.adminUsername && config.adminPassword) await ensureAdmin(db, config.adminUsername, config.adminPassword);
     await seedOnFirstStart(ctx);
