@@ -2,18 +2,20 @@ import type { AppContext } from './http/route';
 
 export interface Job {
   name: string;
-  everyMs: number;
-  run(ctx: AppContext): Promise<void>;
+  everyMs(ctx: AppContext): number;
+  run(ctx: AppContext): Promise<unknown>;
 }
 
-/** Scheduled work of the domains (e.g. notice-period sweeps). A new domain job adds one line here. */
+/** Scheduled work of the domains. Each job must be safe with several instances (advisory lock or idempotent). */
 const JOBS: Job[] = [];
 
 export function startBackgroundJobs(ctx: AppContext) {
-  const timers = JOBS.map((job) =>
-    setInterval(() => {
+  const timers = JOBS.map((job) => {
+    const timer = setInterval(() => {
       job.run(ctx).catch((err) => ctx.log.error({ err, job: job.name }, 'background job failed'));
-    }, job.everyMs),
-  );
+    }, job.everyMs(ctx));
+    timer.unref();
+    return timer;
+  });
   return { stop: () => timers.forEach(clearInterval) };
 }

@@ -32,6 +32,12 @@ export interface Config {
   exitIncomeThreshold: string;
   bodyLimit: string;
   embeddedPgPort: number;
+  /** Aid amount tiers (DESIGN §4): up to the first, one district approver; up to the second, one foundation approver; above, two. */
+  aidDistrictLimit: string;
+  aidFoundationLimit: string;
+  /** Public objections accepted per client per 15 minutes. */
+  objectionRateLimit: number;
+  noticeSweepMs: number;
 }
 
 const schema = Joi.object({
@@ -53,6 +59,10 @@ const schema = Joi.object({
   EXIT_INCOME_THRESHOLD: Joi.string().pattern(/^\d{1,9}(\.\d{1,2})?$/).default('1450.00'),
   BODY_LIMIT: Joi.string().pattern(/^\d+(kb|mb)$/).default('1mb'),
   EMBEDDED_PG_PORT: Joi.number().integer().min(1024).max(65535).default(54329),
+  AID_DISTRICT_LIMIT: Joi.string().pattern(/^\d{1,12}(\.\d{1,2})?$/).default('5000.00'),
+  AID_FOUNDATION_LIMIT: Joi.string().pattern(/^\d{1,12}(\.\d{1,2})?$/).default('20000.00'),
+  OBJECTION_RATE_LIMIT: Joi.number().integer().min(1).max(100000).default(5),
+  NOTICE_SWEEP_SECONDS: Joi.number().min(0.1).max(3600).default(5),
 }).and('ADMIN_USERNAME', 'ADMIN_PASSWORD').unknown(true);
 
 export class ConfigError extends Error {}
@@ -95,5 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exitIncomeThreshold: value.EXIT_INCOME_THRESHOLD,
     bodyLimit: value.BODY_LIMIT,
     embeddedPgPort: value.EMBEDDED_PG_PORT,
+    aidDistrictLimit: value.AID_DISTRICT_LIMIT,
+    aidFoundationLimit: value.AID_FOUNDATION_LIMIT,
+    objectionRateLimit: value.OBJECTION_RATE_LIMIT,
+    noticeSweepMs: Math.round(value.NOTICE_SWEEP_SECONDS * 1000),
   };
 }

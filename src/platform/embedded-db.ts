@@ -112,9 +112,16 @@ export async function startEmbeddedDb(opts: EmbeddedOptions): Promise<EmbeddedDb
     onError: (m) => log(String(m)),
   });
 
-  if (!fs.existsSync(path.join(pgDir, 'PG_VERSION'))) {
+  const versionFile = path.join(pgDir, 'PG_VERSION');
+  if (!fs.existsSync(versionFile)) {
     fs.rmSync(pgDir, { recursive: true, force: true });
     await server.initialise();
+  }
+  const made = fs.readFileSync(versionFile, 'utf8').trim();
+  // The binaries package's version is <postgres version>-beta.N.
+  const EMBEDDED_MAJOR = JSON.parse(fs.readFileSync(path.resolve(binaryDir(), '../../package.json'), 'utf8')).version.split('.')[0];
+  if (made !== EMBEDDED_MAJOR) {
+    throw new Error(`${pgDir} was made by PostgreSQL ${made}, but this build embeds PostgreSQL ${EMBEDDED_MAJOR}: back it up with that version's pg_dump, or point DATA_DIR at a new folder`);
   }
   await clearLeftoverPostmaster(pgDir, log);
   try {

@@ -57,6 +57,8 @@ export async function startTestService(extraEnv: Record<string, string> = {}) {
     ADMIN_PASSWORD: ADMIN.password,
     PASSWORD_HASH_ROUNDS: '4',
     NOTICE_PERIOD: 'PT2S',
+    NOTICE_SWEEP_SECONDS: '0.5',
+    OBJECTION_RATE_LIMIT: '40',
     EMBEDDED_PG_PORT: String(await freePort()),
     AUDIT_SECRET: 'test-audit-secret-0123456789',
     DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
