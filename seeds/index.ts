@@ -1,15 +1,32 @@
+import type { Knex } from 'knex';
 import type { AppContext } from '../src/http/route';
 import { seedUsers } from './users';
+import { seedLedger } from './ledger';
+import { seedHouseholds } from './households';
+import { seedReconciliation } from './reconciliation';
+import { seedAid } from './aid';
 
 /**
  * Demo data, written through the domains' own services (so every row is audited) in one transaction: a
  * first start either gets all of it or none. Each domain adds its step here, in dependency order.
  */
 export async function seedDemoData(ctx: AppContext) {
+  const aidSettings = { districtLimit: ctx.config.aidDistrictLimit, foundationLimit: ctx.config.aidFoundationLimit, noticePeriodMs: ctx.config.noticePeriodMs };
+  const steps: [string, (trx: Knex.Transaction) => Promise<unknown>][] = [
+    ['users', seedUsers],
+    ['ledger', seedLedger],
+    ['households', (trx) => seedHouseholds(trx, { threshold: ctx.config.exitIncomeThreshold })],
+    ['reconciliation', seedReconciliation],
+    ['aid', (trx) => seedAid(trx, aidSettings)],
+  ];
   await ctx.db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(7302)');
     if (await trx('meta').where({ key: 'demo_data' }).first()) return;
-    await seedUsers(trx);
+    for (const [name, step] of steps) {
+      const started = Date.now();
+      await step(trx);
+      ctx.log.info({ step: name, ms: Date.now() - started }, 'demo data step done');
+    }
     await trx('meta').insert({ key: 'demo_data', value: new Date().toISOString() });
   });
 }

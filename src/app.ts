@@ -25,6 +25,9 @@ const PG_CLIENT_ERRORS: Record<string, [number, string]> = {
   '23001': [409, 'immutable'],
 };
 
+// The database went away (restart, failover): the client should retry, so this is a 503, not a 500.
+const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'KnexTimeoutError']);
+
 export function createApp(ctx: AppContext) {
   const app = express();
   app.disable('x-powered-by');
@@ -73,6 +76,7 @@ export function createApp(ctx: AppContext) {
   });
   app.use('/docs', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: 'index.html' }));
 
+
   app.use((req, _res, next) => next(new AppError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { status?: number; type?: string; code?: string; message?: string };
@@ -88,10 +92,13 @@ export function createApp(ctx: AppContext) {
       [status, code, message] = [415, 'unsupported_media_type', 'the request body must be UTF-8 JSON'];
     } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       [status, code, message] = [e.status, 'bad_request', e.message ?? 'bad request'];
+    } else if (e.code && (DB_UNAVAILABLE.has(e.code) || /^(08|57P)/.test(e.code))) {
+      [status, code, message] = [503, 'unavailable', 'the database is not reachable: retry the request (with the same Idempotency-Key)'];
     } else if (e.code && PG_CLIENT_ERRORS[e.code]) {
       [status, code] = PG_CLIENT_ERRORS[e.code]!;
       message = status === 400 ? 'a value in the request is out of range or malformed' : 'the change conflicts with data that exists';
     }
+    if ((err as Error)?.name === 'KnexTimeoutError') [status, code, message] = [503, 'unavailable', 'the database is busy or not reachable: retry the request'];
     if (status >= 500) req.log.error({ err }, 'request failed');
     if (!res.headersSent) res.status(status).json({ error: { code, message, details } });
     else res.end();

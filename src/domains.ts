@@ -3,11 +3,15 @@ import type { AppContext } from './http/route';
 import { authRoutes } from './auth';
 import { auditRoutes } from './audit';
 import { referenceRoutes } from './reference';
+import { ledgerRoutes } from './ledger';
+import { householdRoutes } from './households';
+import { reconciliationRoutes } from './reconciliation';
+import { aidRoutes } from './aid';
 
 /** Each domain's router, mounted under /api/v1. A new domain adds one line here. */
 export function domainRouters(ctx: AppContext): Router[] {
-  return [authRoutes(ctx), auditRoutes(ctx), referenceRoutes(ctx)];
+  return [authRoutes(ctx), auditRoutes(ctx), referenceRoutes(ctx), ledgerRoutes(ctx), householdRoutes(ctx), reconciliationRoutes(ctx), aidRoutes(ctx)];
 }
 
 /** Routes whose bodies may be larger than BODY_LIMIT (imported files). */
-export const LARGE_BODY_PATHS: string[] = [];
+export const LARGE_BODY_PATHS: string[] = ['/bank-statements'];

@@ -1,4 +1,5 @@
 import type { AppContext } from './http/route';
+import { sweepNoticePeriods } from './aid';
 
 export interface Job {
   name: string;
@@ -7,7 +8,7 @@ export interface Job {
 }
 
 /** Scheduled work of the domains. Each job must be safe with several instances (advisory lock or idempotent). */
-const JOBS: Job[] = [];
+const JOBS: Job[] = [{ name: 'aid.notice-sweep', everyMs: (ctx) => ctx.config.noticeSweepMs, run: sweepNoticePeriods }];
 
 export function startBackgroundJobs(ctx: AppContext) {
   const timers = JOBS.map((job) => {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from './platform/config';
 import { createKnex, migrateToLatest } from './platform/db';
@@ -16,6 +17,14 @@ export interface RunningService {
   server: Server;
   url: string;
   stop(): Promise<void>;
+}
+
+/** Requests Node rejects before express sees them (oversized headers or URL, bad HTTP) still get the design's error format. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (!socket.writable) return socket.destroy();
+  const [status, text, code] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'headers_too_large'] : [400, 'Bad Request', 'bad_request'];
+  const body = JSON.stringify({ error: { code, message: `the request was refused before it was read: ${text.toLowerCase()}`, details: null } });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** Starts the database (embedded unless DATABASE_URL), migrates, seeds on first start, and listens. */
@@ -41,6 +50,7 @@ export async function startService(config: Config, opts: { fastDb?: boolean } = 
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);
     });
+    server.on('clientError', answerClientError);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const jobs = startBackgroundJobs(ctx);

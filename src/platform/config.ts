@@ -38,6 +38,8 @@ export interface Config {
   /** Public objections accepted per client per 15 minutes. */
   objectionRateLimit: number;
   noticeSweepMs: number;
+  /** Bank reconciliation: how many days apart a statement line and a ledger line may be to auto-match. */
+  reconcileMatchWindowDays: number;
 }
 
 const schema = Joi.object({
@@ -63,6 +65,7 @@ const schema = Joi.object({
   AID_FOUNDATION_LIMIT: Joi.string().pattern(/^\d{1,12}(\.\d{1,2})?$/).default('20000.00'),
   OBJECTION_RATE_LIMIT: Joi.number().integer().min(1).max(100000).default(5),
   NOTICE_SWEEP_SECONDS: Joi.number().min(0.1).max(3600).default(5),
+  RECONCILE_MATCH_WINDOW_DAYS: Joi.number().integer().min(0).max(31).default(3),
 }).and('ADMIN_USERNAME', 'ADMIN_PASSWORD').unknown(true);
 
 export class ConfigError extends Error {}
@@ -109,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     aidFoundationLimit: value.AID_FOUNDATION_LIMIT,
     objectionRateLimit: value.OBJECTION_RATE_LIMIT,
     noticeSweepMs: Math.round(value.NOTICE_SWEEP_SECONDS * 1000),
+    reconcileMatchWindowDays: value.RECONCILE_MATCH_WINDOW_DAYS,
   };
 }

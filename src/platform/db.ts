@@ -30,6 +30,8 @@ export function createKnex(url: string, pool = { min: 0, max: 20 }): Knex {
     client: 'pg',
     connection: { connectionString: url, application_name: 'warmth-ledger' },
     pool,
+    // Fail fast (503) when the database is away instead of queueing requests for a minute.
+    acquireConnectionTimeout: 10_000,
     migrations: { migrationSource: new TsMigrationSource(), tableName: 'knex_migrations' },
   });
 }

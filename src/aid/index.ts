@@ -1,0 +1,5 @@
+// Emergency aid (应急救助): cases, tiers, maker-checker, public notice and objections, disbursement.
+export { aidRoutes } from './routes';
+export { paidCaseDisclosures, sweepNoticePeriods } from './service';
+export type { Disclosure } from './service';
+export { AID_REASONS, REASON_ZH } from './model';

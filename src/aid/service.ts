@@ -1,0 +1,484 @@
+import type { Knex } from 'knex';
+import type { Db } from '../platform/db';
+import { clock, shanghaiDate } from '../platform/clock';
+import { conflict, forbidden, invalidState, invariant, notFound, unprocessable, badRequest } from '../platform/errors';
+import { Decimal, money } from '../platform/money';
+import { maskName } from '../platform/masking';
+import { encryptPersonal } from '../platform/personal-data';
+import { appendAudit } from '../audit';
+import { canSeeDistrict, districtScope, isFoundationApprover, type SessionUser } from '../auth';
+import { fundBalance, getFund, postJournalEntry, aidPaidByHousehold } from '../ledger';
+import { createApplicantHousehold, getHouseholdSummary, markHouseholdAssisted } from '../households';
+import { ACTION_FROM, approvalsNeeded, approverFitsTier, caseNumber, plainText, tierFor, type AidReason, type AidStatus, type TierLimits } from './model';
+
+export interface AidSettings extends TierLimits {
+  noticePeriodMs: number;
+}
+
+export interface Attachment {
+  fileName: string;
+  sha256: string;
+  note?: string;
+}
+
+export interface NewCase {
+  householdId?: number;
+  applicant?: { headName: string; idNumber: string; phone?: string; unionOrg?: string; address?: string; district?: string };
+  fund: string;
+  reason: AidReason;
+  description: string;
+  requestedAmount: string;
+  urgent: boolean;
+  attachments?: Attachment[];
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+const amountOrNull = (v: string | null) => (v === null ? null : money(v));
+
+/** What the public may know of a case (DESIGN §5): masked name, district, reason, amounts, dates. */
+function publicFacts(c: any) {
+  return {
+    caseNo: c.case_no,
+    maskedName: c.masked_name,
+    district: c.district,
+    reason: c.reason,
+    urgent: c.urgent,
+    status: c.status,
+    approvedAmount: amountOrNull(c.approved_amount),
+  };
+}
+
+async function lockCase(trx: Knex.Transaction, user: SessionUser | undefined, where: { id: number } | { case_no: string }) {
+  const c = await trx('aid_cases').where(where).forUpdate().first();
+  if (!c) throw notFound('aid case');
+  if (user && !canSeeDistrict(user, c.district)) throw forbidden(`case ${c.case_no} belongs to district ${c.district}`);
+  return c;
+}
+
+function assertFrom(c: any, action: string) {
+  const from = ACTION_FROM[action]!;
+  if (!from.includes(c.status)) {
+    throw invalidState(`cannot ${action} a case that is ${c.status}`, { caseNo: c.case_no, status: c.status, allowedFrom: from });
+  }
+}
+
+/** Moves a case (or records a step that keeps its state), with its timeline row and its audit row. */
+async function recordStep(
+  trx: Knex.Transaction,
+  c: any,
+  step: { action: string; to: AidStatus; actor: SessionUser | 'public' | 'system'; note?: string | null; amount?: string | null; patch?: Record<string, unknown>; publicExtra?: Record<string, unknown> },
+) {
+  const now = clock.now();
+  const actorName = typeof step.actor === 'string' ? step.actor : step.actor.username;
+  const [updated] = await trx('aid_cases')
+    .where({ id: c.id })
+    .update({ ...step.patch, status: step.to, updated_at: now })
+    .returning('*');
+  await trx('aid_case_events').insert({
+    case_id: c.id,
+    action: step.action,
+    from_status: c.status,
+    to_status: step.to,
+    actor_id: typeof step.actor === 'string' ? null : step.actor.id,
+    actor: actorName,
+    amount: step.amount ?? null,
+    note: step.note ?? null,
+    at: now,
+  });
+  await appendAudit(trx, {
+    actor: actorName,
+    action: `aid.${step.action}`,
+    subject: `aid-case:${c.case_no}`,
+    publicPayload: { ...publicFacts(updated), ...(step.amount ? { amount: money(step.amount) } : {}), ...step.publicExtra },
+    privatePayload: { caseId: c.id, householdId: c.household_id, fromStatus: c.status, toStatus: step.to, note: step.note ?? null },
+  });
+  return updated;
+}
+
+async function nextCaseNo(trx: Knex.Transaction, district: string) {
+  const year = Number(shanghaiDate().slice(0, 4));
+  const [row] = await trx.raw(
+    `INSERT INTO aid_case_counters (year, district, last) VALUES (?, ?, 1)
+     ON CONFLICT (year, district) DO UPDATE SET last = aid_case_counters.last + 1 RETURNING last`,
+    [year, district],
+  ).then((r: any) => r.rows);
+  return caseNumber(year, district, row.last);
+}
+
+export async function createCase(trx: Knex.Transaction, user: SessionUser, input: NewCase) {
+  const fund = await getFund(trx, input.fund);
+  if (!fund) throw badRequest(`unknown fund ${input.fund}`, [{ in: 'body', path: 'fund', message: `"fund" ${input.fund} does not exist` }]);
+  let householdId = input.householdId;
+  if (input.applicant) {
+    const district = input.applicant.district ?? user.district;
+    if (!district) throw badRequest('an applicant needs a district', [{ in: 'body', path: 'applicant.district', message: '"applicant.district" is required' }]);
+    if (!canSeeDistrict(user, district)) throw forbidden(`you may not open cases in district ${district}`);
+    householdId = await createApplicantHousehold(trx, user, { ...input.applicant, district });
+  }
+  invariant(householdId, 'a case needs a household');
+  const household = await getHouseholdSummary(trx, householdId);
+  if (!household) throw badRequest(`household ${householdId} does not exist`, [{ in: 'body', path: 'householdId', message: 'no such household' }]);
+  if (!canSeeDistrict(user, household.district)) throw forbidden(`household ${householdId} belongs to district ${household.district}`);
+  if (household.status === 'archived') throw invalidState('an archived household file cannot receive aid', { householdId });
+  const now = clock.now();
+  const caseNo = await nextCaseNo(trx, household.district);
+  const [c] = await trx('aid_cases')
+    .insert({
+      case_no: caseNo,
+      household_id: householdId,
+      masked_name: maskName(household.headName),
+      district: household.district,
+      fund: fund.code,
+      reason: input.reason,
+      description: input.description,
+      requested_amount: input.requestedAmount,
+      urgent: input.urgent,
+      status: 'draft',
+      attachments: JSON.stringify(input.attachments ?? []),
+      created_by: user.id,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('*');
+  await trx('aid_case_events').insert({ case_id: c.id, action: 'created', from_status: null, to_status: 'draft', actor_id: user.id, actor: user.username, amount: input.requestedAmount, at: now });
+  await appendAudit(trx, {
+    actor: user.username,
+    action: 'aid.created',
+    subject: `aid-case:${caseNo}`,
+    publicPayload: { ...publicFacts(c), requestedAmount: money(input.requestedAmount) },
+    privatePayload: { caseId: c.id, householdId, fund: fund.code, description: input.description },
+  });
+  return c.id as number;
+}
+
+export async function submitCase(trx: Knex.Transaction, user: SessionUser, id: number) {
+  const c = await lockCase(trx, user, { id });
+  assertFrom(c, 'submit');
+  await recordStep(trx, c, { action: 'submitted', to: 'submitted', actor: user, amount: c.requested_amount });
+}
+
+export async function reviewCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { recommendedAmount: string; note?: string }) {
+  const c = await lockCase(trx, user, { id });
+  assertFrom(c, 'review');
+  if (c.created_by === user.id) throw forbidden('the creator of a case cannot review it', 'maker_checker');
+  if (new Decimal(input.recommendedAmount).gt(c.requested_amount)) {
+    throw unprocessable('amount_exceeds_request', 'the recommended amount is above the requested amount', { requestedAmount: money(c.requested_amount) });
+  }
+  await recordStep(trx, c, { action: 'reviewed', to: 'reviewed', actor: user, note: input.note, amount: input.recommendedAmount, patch: { recommended_amount: input.recommendedAmount, reviewed_by: user.id } });
+}
+
+export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { approvedAmount: string; note?: string }, settings: AidSettings) {
+  const c = await lockCase(trx, user, { id });
+  assertFrom(c, 'approve');
+  if (c.created_by === user.id || c.reviewed_by === user.id) {
+    throw forbidden('maker-checker: whoever created or reviewed a case can never approve it', 'maker_checker');
+  }
+  const amount = input.approvedAmount;
+  if (new Decimal(amount).gt(c.requested_amount)) {
+    throw unprocessable('amount_exceeds_request', 'the approved amount is above the requested amount', { requestedAmount: money(c.requested_amount) });
+  }
+  const tier = tierFor(amount, settings);
+  if (!approverFitsTier(user, tier, c.district)) {
+    throw forbidden(`an amount of ${money(amount)} needs ${tier === 'district' ? 'an approver of the district or the foundation' : 'a foundation approver'}`, 'forbidden', {
+      tier,
+      limits: { district: settings.districtLimit, foundation: settings.foundationLimit },
+    });
+  }
+  const prior = await trx('aid_approvals').where({ case_id: c.id });
+  if (prior.some((a: any) => a.approver_id === user.id)) throw conflict('already_approved', 'you have already approved this case: a second, different foundation approver is needed');
+  if (prior.length && !new Decimal(prior[0].amount).eq(amount)) {
+    throw unprocessable('amount_mismatch', 'the second approval must confirm the amount of the first', { firstApprovedAmount: money(prior[0].amount) });
+  }
+  await trx('aid_approvals').insert({ case_id: c.id, approver_id: user.id, approver: user.username, amount, at: clock.now() });
+  if (prior.length + 1 < approvalsNeeded(tier)) {
+    await recordStep(trx, c, { action: 'approval_recorded', to: 'reviewed', actor: user, note: input.note, amount, publicExtra: { approvalsNeeded: approvalsNeeded(tier), approvals: prior.length + 1 } });
+    return;
+  }
+  if (c.urgent && isFoundationApprover(user)) {
+    // Urgent path: payable at once; the notice runs after payment and the disclosure says so.
+    await recordStep(trx, c, { action: 'approved', to: 'payable', actor: user, note: input.note, amount, patch: { approved_amount: amount, paid_before_notice: true }, publicExtra: { noticeAfterPayment: true } });
+    return;
+  }
+  const start = clock.now();
+  const end = new Date(start.getTime() + settings.noticePeriodMs);
+  await recordStep(trx, c, {
+    action: 'approved',
+    to: 'in_notice',
+    actor: user,
+    note: input.note,
+    amount,
+    patch: { approved_amount: amount, notice_start: start, notice_end: end },
+    publicExtra: { noticeStart: start.toISOString(), noticeEnd: end.toISOString() },
+  });
+}
+
+export async function rejectCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { note: string }) {
+  const c = await lockCase(trx, user, { id });
+  assertFrom(c, 'reject');
+  if (c.created_by === user.id) throw forbidden('the creator of a case cannot decide it', 'maker_checker');
+  await recordStep(trx, c, { action: 'rejected', to: 'rejected', actor: user, note: input.note });
+}
+
+export async function withdrawCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { note?: string }) {
+  const c = await lockCase(trx, user, { id });
+  assertFrom(c, 'withdraw');
+  await recordStep(trx, c, { action: 'withdrawn', to: 'withdrawn', actor: user, note: input.note });
+}
+
+async function openObjections(trx: Db, caseId: number) {
+  return trx('aid_objections').where({ case_id: caseId }).whereIn('status', ['open', 'upheld']).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
+}
+
+/** A case in notice becomes payable once the notice has ended with no open or upheld objection. */
+async function noticeCleared(trx: Db, c: any) {
+  return c.status === 'in_notice' && new Date(c.notice_end) <= clock.now() && (await openObjections(trx, c.id)) === 0;
+}
+
+export async function disburseCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { paymentRef: string; date: string }, settings: AidSettings) {
+  let c = await lockCase(trx, user, { id });
+  assertFrom(c, 'disburse');
+  if (c.status === 'in_notice') {
+    if (!(await noticeCleared(trx, c))) {
+      const open = await openObjections(trx, c.id);
+      throw invalidState(open ? 'an objection to this case is open or upheld' : 'the public notice of this case has not ended', { noticeEnd: iso(c.notice_end), openObjections: open });
+    }
+    c = await recordStep(trx, c, { action: 'payable', to: 'payable', actor: 'system', note: 'notice ended without objection' });
+  }
+  const amount = money(c.approved_amount);
+  const balance = await fundBalance(trx, c.fund, { lock: true });
+  if (new Decimal(balance.available).lt(amount)) {
+    throw conflict('insufficient_funds', `fund ${c.fund} has ${balance.available} available, the case needs ${amount}`, { fund: c.fund, available: balance.available, needed: amount });
+  }
+  const tags = { householdId: c.household_id, aidCaseId: c.id };
+  const common = { date: input.date, source: 'aid' as const, sourceRef: c.case_no };
+  const commitment = await postJournalEntry(trx, user.username, {
+    ...common,
+    description: `应急救助 ${c.case_no} 确认应付 Aid committed`,
+    lines: [
+      { account: '5101', fund: c.fund, debit: amount, memo: c.case_no, ...tags },
+      { account: '2209', fund: c.fund, credit: amount, memo: c.case_no, ...tags },
+    ],
+  });
+  const payment = await postJournalEntry(trx, user.username, {
+    ...common,
+    description: `应急救助 ${c.case_no} 支付 Aid paid (${input.paymentRef})`,
+    lines: [
+      { account: '2209', fund: c.fund, debit: amount, memo: input.paymentRef, ...tags },
+      { account: '1002', fund: c.fund, credit: amount, memo: input.paymentRef, ...tags },
+    ],
+  });
+  const now = clock.now();
+  const notice = c.paid_before_notice ? { notice_start: now, notice_end: new Date(now.getTime() + settings.noticePeriodMs) } : {};
+  await markHouseholdAssisted(trx, user.username, c.household_id, input.date, `aid case ${c.case_no} paid`);
+  await recordStep(trx, c, {
+    action: 'paid',
+    to: 'paid',
+    actor: user,
+    amount,
+    note: `payment ${input.paymentRef}`,
+    patch: { paid_date: input.date, payment_ref: input.paymentRef, ...notice },
+    publicExtra: { paidDate: input.date, entries: [commitment.number, payment.number], ...(c.paid_before_notice ? { noticeAfterPayment: true, noticeEnd: notice.notice_end!.toISOString() } : {}) },
+  });
+}
+
+export async function fileObjection(trx: Knex.Transaction, caseNo: string, input: { text: string; contact?: string }) {
+  const c = await trx('aid_cases').where({ case_no: caseNo }).forUpdate().first();
+  const now = clock.now();
+  const inNotice = c && c.notice_end && new Date(c.notice_end) > now && (c.status === 'in_notice' || (c.status === 'paid' && c.paid_before_notice));
+  if (!c || !inNotice) throw notFound(`case ${caseNo} in public notice`);
+  const text = plainText(input.text);
+  if (!text) throw badRequest('the objection has no text once markup is removed', [{ in: 'body', path: 'text', message: '"text" is empty' }]);
+  const [o] = await trx('aid_objections')
+    .insert({ case_id: c.id, text, contact_sealed: input.contact ? encryptPersonal(input.contact) : null, status: 'open', created_at: now })
+    .returning('*');
+  await recordStep(trx, c, { action: 'objection_filed', to: c.status, actor: 'public', publicExtra: { objectionId: o.id } });
+  return { id: o.id as number, caseNo, status: 'open', createdAt: iso(o.created_at) };
+}
+
+export async function resolveObjection(trx: Knex.Transaction, user: SessionUser, caseId: number, objectionId: number, input: { outcome: 'upheld' | 'dismissed'; note: string }) {
+  const c = await lockCase(trx, user, { id: caseId });
+  const o = await trx('aid_objections').where({ id: objectionId, case_id: caseId }).forUpdate().first();
+  if (!o) throw notFound(`objection ${objectionId} of case ${c.case_no}`);
+  if (o.status !== 'open') throw invalidState(`the objection was already ${o.status}`);
+  await trx('aid_objections').where({ id: o.id }).update({ status: input.outcome, resolved_by: user.id, resolved_at: clock.now(), resolution_note: input.note });
+  const extra = { objectionId: o.id, outcome: input.outcome };
+  if (input.outcome === 'upheld') {
+    if (c.status === 'paid') {
+      await recordStep(trx, c, { action: 'recovery_opened', to: 'paid', actor: user, note: input.note, patch: { recovery_note: input.note }, publicExtra: extra });
+    } else if (['in_notice', 'payable'].includes(c.status)) {
+      await recordStep(trx, c, { action: 'cancelled', to: 'cancelled', actor: user, note: input.note, publicExtra: extra });
+    } else {
+      await recordStep(trx, c, { action: 'objection_upheld', to: c.status, actor: user, note: input.note, publicExtra: extra });
+    }
+    return;
+  }
+  const after = await recordStep(trx, c, { action: 'objection_dismissed', to: c.status, actor: user, note: input.note, publicExtra: extra });
+  if (await noticeCleared(trx, after)) await recordStep(trx, after, { action: 'payable', to: 'payable', actor: 'system', note: 'notice ended; objections dismissed' });
+}
+
+/**
+ * The scheduled sweep: cases whose notice ended with no open or upheld objection become payable. One
+ * instance at a time (advisory lock); disbursement checks the same rule itself, so a late sweep is harmless.
+ */
+export async function sweepNoticePeriods(ctx: { db: Knex }) {
+  return ctx.db.transaction(async (trx) => {
+    const { rows } = await trx.raw('SELECT pg_try_advisory_xact_lock(7303) AS got');
+    if (!rows[0].got) return 0;
+    const due = await trx('aid_cases as c')
+      .where('c.status', 'in_notice')
+      .where('c.notice_end', '<=', clock.now())
+      .whereNotExists(trx('aid_objections as o').whereRaw('o.case_id = c.id').whereIn('o.status', ['open', 'upheld']))
+      .orderBy('c.id')
+      .limit(500)
+      .forUpdate()
+      .skipLocked()
+      .select('c.*');
+    for (const c of due) await recordStep(trx, c, { action: 'payable', to: 'payable', actor: 'system', note: 'notice ended without objection' });
+    return due.length;
+  });
+}
+
+function caseView(c: any) {
+  return {
+    id: c.id,
+    caseNo: c.case_no,
+    householdId: c.household_id,
+    maskedName: c.masked_name,
+    district: c.district,
+    fund: c.fund,
+    reason: c.reason,
+    description: c.description,
+    requestedAmount: money(c.requested_amount),
+    recommendedAmount: amountOrNull(c.recommended_amount),
+    approvedAmount: amountOrNull(c.approved_amount),
+    urgent: c.urgent,
+    status: c.status,
+    attachments: c.attachments,
+    noticeStart: iso(c.notice_start),
+    noticeEnd: iso(c.notice_end),
+    paidBeforeNotice: c.paid_before_notice,
+    paidDate: c.paid_date,
+    paymentRef: c.payment_ref,
+    recoveryNote: c.recovery_note,
+    createdAt: iso(c.created_at),
+    updatedAt: iso(c.updated_at),
+  };
+}
+
+export async function getCase(db: Db, user: SessionUser, id: number, settings: TierLimits) {
+  const c = await db('aid_cases').where({ id }).first();
+  if (!c || !canSeeDistrict(user, c.district)) throw notFound(`aid case ${id}`);
+  // One after another: db may be the request's transaction, a single connection.
+  const events = await db('aid_case_events').where({ case_id: id }).orderBy('id');
+  const approvals = await db('aid_approvals').where({ case_id: id }).orderBy('at');
+  const objections = await db('aid_objections').where({ case_id: id }).orderBy('id');
+  const year = shanghaiDate().slice(0, 4);
+  const paid = await aidPaidByHousehold(db, [c.household_id], `${year}-01-01`, `${year}-12-31`);
+  const amountForTier = c.approved_amount ?? c.recommended_amount ?? c.requested_amount;
+  const tier = tierFor(amountForTier, settings);
+  return {
+    ...caseView(c),
+    tier,
+    approvalsNeeded: approvalsNeeded(tier),
+    approvals: approvals.map((a: any) => ({ approver: a.approver, amount: money(a.amount), at: iso(a.at) })),
+    householdAidThisYear: money(paid.get(c.household_id) ?? '0'),
+    timeline: events.map((e: any) => ({ action: e.action, actor: e.actor, at: iso(e.at), note: e.note, amount: amountOrNull(e.amount), fromStatus: e.from_status, toStatus: e.to_status })),
+    objections: objections.map((o: any) => ({ id: o.id, status: o.status, text: o.text, createdAt: iso(o.created_at), outcome: o.status === 'open' ? null : o.status, note: o.resolution_note, resolvedAt: iso(o.resolved_at) })),
+  };
+}
+
+export async function listCases(db: Db, user: SessionUser, q: { status?: string; district?: string; limit: number; cursor?: string }) {
+  const scope = districtScope(user);
+  if (scope && q.district && q.district !== scope) throw forbidden(`you see only district ${scope}`);
+  const query = db('aid_cases').orderBy('id', 'desc').limit(q.limit + 1);
+  if (scope ?? q.district) query.where('district', scope ?? q.district);
+  if (q.status) query.where('status', q.status);
+  if (q.cursor) query.where('id', '<', Number(q.cursor));
+  const rows = await query;
+  const items = rows.slice(0, q.limit).map(caseView);
+  return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null };
+}
+
+/** Public notice board: cases in notice now (and urgent paid cases whose after-payment notice runs). */
+export async function listPublicNotices(db: Db, q: { limit: number; cursor?: string }) {
+  const now = clock.now();
+  const query = db('aid_cases')
+    .where('notice_end', '>', now)
+    .where((w) => w.where('status', 'in_notice').orWhere((p) => p.where('status', 'paid').where('paid_before_notice', true)))
+    .orderBy('id')
+    .limit(q.limit + 1);
+  if (q.cursor) query.where('id', '>', Number(q.cursor));
+  const rows = await query;
+  const items = rows.slice(0, q.limit).map((c: any) => ({
+    id: c.id,
+    caseNo: c.case_no,
+    maskedName: c.masked_name,
+    district: c.district,
+    reason: c.reason,
+    approvedAmount: money(c.approved_amount),
+    noticeStart: iso(c.notice_start),
+    noticeEnd: iso(c.notice_end),
+    urgent: c.urgent,
+    paidBeforeNotice: c.paid_before_notice,
+    status: c.status,
+  }));
+  return { items, nextCursor: rows.length > q.limit ? String(rows[q.limit - 1].id) : null };
+}
+
+export interface Disclosure {
+  caseNo: string;
+  maskedName: string;
+  district: string;
+  reason: AidReason;
+  approvedAmount: string;
+  paidAt: string;
+  fund: string;
+  urgent: boolean;
+  noticeStart: string | null;
+  noticeEnd: string | null;
+  paidBeforeNotice: boolean;
+  recoveryOpened: boolean;
+}
+
+const disclosureOf = (c: any): Disclosure => ({
+  caseNo: c.case_no,
+  maskedName: c.masked_name,
+  district: c.district,
+  reason: c.reason,
+  approvedAmount: money(c.approved_amount),
+  paidAt: c.paid_date,
+  fund: c.fund,
+  urgent: c.urgent,
+  noticeStart: iso(c.notice_start),
+  noticeEnd: iso(c.notice_end),
+  paidBeforeNotice: c.paid_before_notice,
+  recoveryOpened: c.recovery_note !== null,
+});
+
+function paidQuery(db: Db, q: { from?: string; to?: string; fund?: string }) {
+  const query = db('aid_cases').where('status', 'paid');
+  if (q.from) query.where('paid_date', '>=', q.from);
+  if (q.to) query.where('paid_date', '<=', q.to);
+  if (q.fund) query.where('fund', q.fund);
+  return query;
+}
+
+export async function listDisclosures(db: Db, q: { from?: string; to?: string; fund?: string; limit: number; cursor?: string }) {
+  const query = paidQuery(db, q).orderBy('id').limit(q.limit + 1);
+  if (q.cursor) query.where('id', '>', Number(q.cursor));
+  const rows = await query;
+  return { items: rows.slice(0, q.limit).map(disclosureOf), nextCursor: rows.length > q.limit ? String(rows[q.limit - 1].id) : null };
+}
+
+/** Paid cases in batches (keyset paging), for reports that must not hold 100k cases in memory. */
+export async function* paidCaseDisclosures(db: Db, q: { from?: string; to?: string; fund?: string }, batchSize = 1000): AsyncIterable<Disclosure[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await paidQuery(db, q).where('id', '>', after).orderBy('id').limit(batchSize);
+    if (!rows.length) return;
+    yield rows.map(disclosureOf);
+    after = rows[rows.length - 1].id;
+    if (rows.length < batchSize) return;
+  }
+}
+

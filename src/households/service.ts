@@ -1,0 +1,479 @@
+import type { Knex } from 'knex';
+import type { Db } from '../platform/db';
+import { clock, shanghaiDate, addDays } from '../platform/clock';
+import { badRequest, conflict, forbidden, invalidState, notFound, unprocessable } from '../platform/errors';
+import { Decimal, money } from '../platform/money';
+import { decryptPersonal, encryptPersonal, keyedHash } from '../platform/personal-data';
+import { maskIdNumber, maskName, maskPhone } from '../platform/masking';
+import { pageOf, type Page } from '../platform/paging';
+import { appendAudit } from '../audit';
+import { canSeeDistrict, districtScope, type SessionUser } from '../auth';
+import { districtExists } from '../reference';
+import {
+  EXIT_ASSESSMENT_WINDOW_DAYS, TARGET_STATUS, TRANSITIONS, idNumberProblem, normalizeIdNumber, perCapita,
+  type AssessmentInput, type HouseholdChange, type HouseholdInput, type HouseholdStatus, type Transition, type TransitionInput,
+} from './model';
+
+// ---------------------------------------------------------------------------------------------- access
+
+/** Full ID numbers, phones and addresses: the district's officers, approvers and admins. Others see them masked. */
+export function seesIdentifiers(u: SessionUser, district: string) {
+  return u.roles.some((r) => r === 'admin' || r === 'officer' || r === 'approver') && canSeeDistrict(u, district);
+}
+
+/** Officers change files of their own district only; admins any. */
+export function canWriteDistrict(u: SessionUser, district: string) {
+  return u.roles.includes('admin') || (u.roles.includes('officer') && u.district === district);
+}
+
+const fieldError = (path: string, message: string) => badRequest(`"${path}" ${message}`, [{ in: 'body', path, message: `"${path}" ${message}` }]);
+
+// ---------------------------------------------------------------------------------------------- views
+
+export interface HouseholdSummaryView {
+  id: number;
+  headName: string;
+  district: string;
+  unionOrg: string | null;
+  category: string;
+  causes: string[];
+  status: HouseholdStatus;
+  statusDate: string;
+  monthlyIncome: string;
+  memberCount: number;
+  perCapitaIncome: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function summaryView(row: any): HouseholdSummaryView {
+  return {
+    id: row.id,
+    headName: row.head_name,
+    district: row.district,
+    unionOrg: row.union_org ?? null,
+    category: row.category,
+    causes: row.causes,
+    status: row.status,
+    statusDate: row.status_date,
+    monthlyIncome: money(row.monthly_income),
+    memberCount: row.member_count,
+    perCapitaIncome: money(perCapita(row.monthly_income, row.member_count)),
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+function fileView(row: any, viewer: SessionUser) {
+  const full = seesIdentifiers(viewer, row.district);
+  const idNumber = decryptPersonal(row.id_number_enc);
+  const phone = row.phone_enc ? decryptPersonal(row.phone_enc) : null;
+  const address = row.address_enc ? decryptPersonal(row.address_enc) : null;
+  return {
+    ...summaryView(row),
+    idNumber: full ? idNumber : maskIdNumber(idNumber),
+    phone: phone === null ? null : full ? phone : maskPhone(phone),
+    address: address === null ? null : full ? address : '***',
+    identifiersMasked: !full,
+    members: row.members ?? [],
+    notes: row.notes ?? null,
+    createdBy: row.created_by,
+  };
+}
+
+function assessmentView(a: any) {
+  return {
+    id: a.id,
+    householdId: a.household_id,
+    date: a.date,
+    monthlyIncome: money(a.monthly_income),
+    memberCount: a.member_count,
+    rigidExpenses: money(a.rigid_expenses),
+    perCapitaIncome: money(a.per_capita_income),
+    evidence: a.evidence ?? null,
+    createdBy: a.created_by,
+    createdAt: new Date(a.created_at).toISOString(),
+  };
+}
+
+function eventView(e: any) {
+  return {
+    id: Number(e.id),
+    kind: e.kind,
+    at: new Date(e.at).toISOString(),
+    actor: e.actor,
+    date: e.date ?? null,
+    fromStatus: e.from_status ?? null,
+    toStatus: e.to_status ?? null,
+    reason: e.reason ?? null,
+    evidence: e.evidence ?? null,
+    changes: e.changes ?? null,
+  };
+}
+
+/** What the public side of the audit log may show of a file (DESIGN §5): no ID number, phone or address. */
+export const publicOf = (row: { id: number; head_name: string; district: string; category: string; status: string }, extra: Record<string, unknown> = {}) => ({
+  householdId: row.id,
+  name: maskName(row.head_name),
+  district: row.district,
+  category: row.category,
+  status: row.status,
+  ...extra,
+});
+
+async function addEvent(trx: Knex.Transaction, e: { householdId: number; kind: string; actor: string; fromStatus?: string; toStatus?: string; date?: string; reason?: string | null; evidence?: string | null; changes?: unknown }) {
+  await trx('household_events').insert({
+    household_id: e.householdId,
+    kind: e.kind,
+    from_status: e.fromStatus ?? null,
+    to_status: e.toStatus ?? null,
+    date: e.date ?? null,
+    actor: e.actor,
+    at: clock.now(),
+    reason: e.reason ?? null,
+    evidence: e.evidence ?? null,
+    changes: e.changes === undefined ? null : JSON.stringify(e.changes),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- loading
+
+async function loadVisible(db: Db, viewer: SessionUser, id: number, forUpdate = false) {
+  const q = db('households').where({ id });
+  const row = await (forUpdate ? q.forUpdate() : q).first();
+  // Another district's file is "not found" for a district-scoped user: its existence is not theirs to know.
+  if (!row || !canSeeDistrict(viewer, row.district)) throw notFound(`household ${id}`);
+  return row;
+}
+
+async function loadWritable(trx: Knex.Transaction, actor: SessionUser, id: number) {
+  const row = await loadVisible(trx, actor, id, true);
+  if (!canWriteDistrict(actor, row.district)) throw notFound(`household ${id}`);
+  return row;
+}
+
+async function assertNoActiveFile(db: Db, hash: string, exceptId?: number) {
+  const q = db('households').where({ id_number_hash: hash }).whereNot({ status: 'archived' });
+  if (exceptId) q.whereNot({ id: exceptId });
+  const other = await q.first('id', 'district');
+  if (other) {
+    throw conflict('duplicate_household', `an active household file for this ID number already exists: household ${other.id} (${other.district})`, {
+      field: 'idNumber', householdId: other.id, district: other.district,
+    });
+  }
+}
+
+const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
+
+function validIdNumber(raw: string) {
+  const id = normalizeIdNumber(raw);
+  const problem = idNumberProblem(id, shanghaiDate());
+  if (problem) throw fieldError('idNumber', problem);
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------- files
+
+export async function createHousehold(trx: Knex.Transaction, actor: SessionUser, input: HouseholdInput) {
+  const idNumber = validIdNumber(input.idNumber);
+  if (!(await districtExists(trx, input.district))) throw fieldError('district', `is not a district code (${input.district})`);
+  if (!canWriteDistrict(actor, input.district)) throw forbidden(`you may file households only in your own district (${actor.district ?? 'none'})`);
+  const hash = keyedHash(idNumber);
+  await assertNoActiveFile(trx, hash);
+  const now = clock.now();
+  let row: any;
+  try {
+    [row] = await trx('households')
+      .insert({
+        head_name: input.headName.trim(),
+        id_number_enc: encryptPersonal(idNumber),
+        id_number_hash: hash,
+        phone_enc: input.phone ? encryptPersonal(input.phone) : null,
+        address_enc: input.address ? encryptPersonal(input.address) : null,
+        district: input.district,
+        union_org: input.unionOrg ?? null,
+        members: JSON.stringify(input.members ?? []),
+        monthly_income: input.monthlyIncome,
+        member_count: input.memberCount,
+        category: input.category,
+        causes: input.causes,
+        notes: input.notes ?? null,
+        status: 'registered',
+        status_date: shanghaiDate(now),
+        created_by: actor.username,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('*');
+  } catch (e) {
+    if (isUniqueViolation(e)) await assertNoActiveFile(trx, hash);
+    throw e;
+  }
+  await addEvent(trx, { householdId: row.id, kind: 'created', actor: actor.username, toStatus: 'registered', date: row.status_date });
+  await appendAudit(trx, {
+    actor: actor.username,
+    action: 'household.created',
+    subject: `household:${row.id}`,
+    publicPayload: publicOf(row),
+    privatePayload: {
+      headName: row.head_name, district: row.district, unionOrg: row.union_org, category: row.category, causes: row.causes,
+      monthlyIncome: money(row.monthly_income), memberCount: row.member_count, members: (input.members ?? []).length,
+    },
+  });
+  return { ...fileView(row, actor), assessments: [], history: [] as unknown[] };
+}
+
+export async function getHousehold(db: Db, viewer: SessionUser, id: number) {
+  const row = await loadVisible(db, viewer, id);
+  // One after another: db may be the request's transaction, a single connection.
+  const assessments = await db('household_assessments').where({ household_id: id }).orderBy([{ column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(500);
+  const events = await db('household_events').where({ household_id: id }).orderBy('id').limit(2000);
+  return { ...fileView(row, viewer), assessments: assessments.map(assessmentView), history: events.map(eventView) };
+}
+
+export interface HouseholdQuery {
+  district?: string;
+  status?: HouseholdStatus;
+  category?: string;
+  cause?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export async function listHouseholds(db: Db, viewer: SessionUser, query: HouseholdQuery): Promise<Page<HouseholdSummaryView>> {
+  const q = db('households').orderBy('id', 'desc').limit(query.limit + 1);
+  const scope = districtScope(viewer);
+  if (scope) q.where({ district: scope });
+  if (query.district) q.where({ district: query.district });
+  if (query.status) q.where({ status: query.status });
+  if (query.category) q.where({ category: query.category });
+  if (query.cause) q.whereRaw('causes @> ARRAY[?]::text[]', [query.cause]);
+  if (query.q) {
+    const text = query.q.trim();
+    const asId = normalizeIdNumber(text);
+    if (/^\d{17}[\dX]$/.test(asId)) q.where({ id_number_hash: keyedHash(asId) });
+    else q.whereRaw(`head_name ILIKE ? ESCAPE '\\'`, [`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+  }
+  if (query.cursor) q.where('id', '<', Number(query.cursor));
+  const rows = await q;
+  return pageOf(rows.map(summaryView), query.limit, (r) => r.id);
+}
+
+const SIMPLE_FIELDS: [keyof HouseholdChange, string][] = [
+  ['headName', 'head_name'], ['district', 'district'], ['unionOrg', 'union_org'], ['memberCount', 'member_count'],
+  ['category', 'category'], ['notes', 'notes'],
+];
+
+export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser, id: number, change: HouseholdChange) {
+  const row = await loadWritable(trx, actor, id);
+  if (row.status === 'archived') throw invalidState(`household ${id} is archived and cannot be changed`, { status: row.status });
+  const patch: Record<string, unknown> = {};
+  const changes: { field: string; old?: unknown; new?: unknown; changed?: true }[] = [];
+
+  for (const [field, column] of SIMPLE_FIELDS) {
+    if (change[field] === undefined) continue;
+    const next = field === 'headName' ? String(change[field]).trim() : change[field] ?? null;
+    if (next === (row[column] ?? null)) continue;
+    patch[column] = next;
+    changes.push({ field, old: row[column] ?? null, new: next });
+  }
+  if (change.district !== undefined && change.district !== row.district) {
+    if (!(await districtExists(trx, change.district))) throw fieldError('district', `is not a district code (${change.district})`);
+    if (!canWriteDistrict(actor, change.district)) throw forbidden('you may move files only within your own district');
+  }
+  if (change.monthlyIncome !== undefined && !new Decimal(change.monthlyIncome).eq(row.monthly_income)) {
+    patch.monthly_income = change.monthlyIncome;
+    changes.push({ field: 'monthlyIncome', old: money(row.monthly_income), new: money(change.monthlyIncome) });
+  }
+  if (change.causes !== undefined && JSON.stringify([...change.causes].sort()) !== JSON.stringify([...row.causes].sort())) {
+    patch.causes = change.causes;
+    changes.push({ field: 'causes', old: row.causes, new: change.causes });
+  }
+  if (change.members !== undefined && JSON.stringify(change.members) !== JSON.stringify(row.members ?? [])) {
+    patch.members = JSON.stringify(change.members);
+    changes.push({ field: 'members', old: row.members ?? [], new: change.members });
+  }
+  // Personal data: the history records that it changed, never the values.
+  if (change.idNumber !== undefined) {
+    const idNumber = validIdNumber(change.idNumber);
+    if (idNumber !== decryptPersonal(row.id_number_enc)) {
+      const hash = keyedHash(idNumber);
+      await assertNoActiveFile(trx, hash, id);
+      patch.id_number_enc = encryptPersonal(idNumber);
+      patch.id_number_hash = hash;
+      changes.push({ field: 'idNumber', changed: true });
+    }
+  }
+  for (const [field, column] of [['phone', 'phone_enc'], ['address', 'address_enc']] as const) {
+    if (change[field] === undefined) continue;
+    const old = row[column] ? decryptPersonal(row[column]) : null;
+    const next = change[field] || null;
+    if (next === old) continue;
+    patch[column] = next === null ? null : encryptPersonal(next);
+    changes.push({ field, changed: true });
+  }
+  if (!changes.length) return getHousehold(trx, actor, id);
+
+  patch.updated_at = clock.now();
+  let updated: any;
+  try {
+    [updated] = await trx('households').where({ id }).update(patch).returning('*');
+  } catch (e) {
+    if (isUniqueViolation(e) && patch.id_number_hash) await assertNoActiveFile(trx, patch.id_number_hash as string, id);
+    throw e;
+  }
+  await addEvent(trx, { householdId: id, kind: 'updated', actor: actor.username, changes });
+  await appendAudit(trx, {
+    actor: actor.username,
+    action: 'household.updated',
+    subject: `household:${id}`,
+    publicPayload: publicOf(updated, { changedFields: changes.map((c) => c.field) }),
+    privatePayload: { changes },
+  });
+  return getHousehold(trx, actor, id);
+}
+
+// ---------------------------------------------------------------------------------------------- assessments
+
+export async function addAssessment(trx: Knex.Transaction, actor: SessionUser, id: number, input: AssessmentInput) {
+  const row = await loadWritable(trx, actor, id);
+  if (row.status === 'archived') throw invalidState(`household ${id} is archived`, { status: row.status });
+  const pc = perCapita(input.monthlyIncome, input.memberCount);
+  const [a] = await trx('household_assessments')
+    .insert({
+      household_id: id,
+      date: input.date,
+      monthly_income: input.monthlyIncome,
+      member_count: input.memberCount,
+      rigid_expenses: input.rigidExpenses,
+      per_capita_income: money(pc),
+      evidence: input.evidence ?? null,
+      created_by: actor.username,
+      created_at: clock.now(),
+    })
+    .returning('*');
+  await addEvent(trx, { householdId: id, kind: 'assessed', actor: actor.username, date: input.date, evidence: input.evidence ?? null, changes: { assessmentId: a.id, perCapitaIncome: money(pc) } });
+  await appendAudit(trx, {
+    actor: actor.username,
+    action: 'household.assessed',
+    subject: `household:${id}`,
+    publicPayload: publicOf(row, { date: input.date }),
+    privatePayload: { assessmentId: a.id, date: input.date, monthlyIncome: money(input.monthlyIncome), memberCount: input.memberCount, rigidExpenses: money(input.rigidExpenses), perCapitaIncome: money(pc), evidence: input.evidence ?? null },
+  });
+  return assessmentView(a);
+}
+
+// ---------------------------------------------------------------------------------------------- life cycle
+
+/** The exit threshold of a district: its override row, else the configured default. */
+export async function exitThreshold(db: Db, district: string, defaultThreshold: string): Promise<string> {
+  const o = await db('household_exit_thresholds').where({ district }).first();
+  return money(o ? o.threshold : defaultThreshold);
+}
+
+function assertTransition(row: any, kind: Transition, date: string) {
+  const allowed = TRANSITIONS[kind] as readonly string[];
+  if (!allowed.includes(row.status)) {
+    throw invalidState(`household ${row.id} is ${row.status}: ${kind} needs one of ${allowed.join(', ')}`, { status: row.status, action: kind, allowedFrom: allowed });
+  }
+  // The first aid payment may be dated before the file was opened (an applicant's file); other steps keep order.
+  if (kind !== 'assist' && date < row.status_date) {
+    throw fieldError('date', `must not be before the household's last status date (${row.status_date})`);
+  }
+}
+
+async function transition(trx: Knex.Transaction, actor: string, row: any, kind: Transition, input: TransitionInput, extraPrivate: Record<string, unknown> = {}) {
+  assertTransition(row, kind, input.date);
+  const to = TARGET_STATUS[kind];
+  const [updated] = await trx('households').where({ id: row.id }).update({ status: to, status_date: input.date, updated_at: clock.now() }).returning('*');
+  await addEvent(trx, { householdId: row.id, kind: 'transition', actor, fromStatus: row.status, toStatus: to, date: input.date, reason: input.reason, evidence: input.evidence ?? null, changes: Object.keys(extraPrivate).length ? extraPrivate : undefined });
+  await appendAudit(trx, {
+    actor,
+    action: `household.${to}`,
+    subject: `household:${row.id}`,
+    publicPayload: publicOf(updated, { from: row.status, date: input.date }),
+    privatePayload: { from: row.status, to, date: input.date, reason: input.reason, evidence: input.evidence ?? null, ...extraPrivate },
+  });
+  return updated;
+}
+
+export async function exitHousehold(trx: Knex.Transaction, actor: SessionUser, id: number, input: TransitionInput, defaultThreshold: string) {
+  const row = await loadWritable(trx, actor, id);
+  assertTransition(row, 'exit', input.date);
+  const threshold = await exitThreshold(trx, row.district, defaultThreshold);
+  const windowFrom = addDays(input.date, -EXIT_ASSESSMENT_WINDOW_DAYS);
+  const a = await trx('household_assessments')
+    .where({ household_id: id })
+    .whereBetween('date', [windowFrom, input.date])
+    .orderBy([{ column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .first();
+  if (!a || new Decimal(a.per_capita_income).lt(threshold)) {
+    throw unprocessable(
+      'exit_criteria_not_met',
+      a
+        ? `the latest assessment (${a.date}) shows ${money(a.per_capita_income)} per person per month, below the threshold of ${threshold}`
+        : `no income assessment between ${windowFrom} and ${input.date} (an exit needs one within ${EXIT_ASSESSMENT_WINDOW_DAYS} days)`,
+      {
+        threshold,
+        windowFrom,
+        windowTo: input.date,
+        assessment: a ? { id: a.id, date: a.date, perCapitaIncome: money(a.per_capita_income), monthlyIncome: money(a.monthly_income), memberCount: a.member_count } : null,
+        perCapitaIncome: a ? money(a.per_capita_income) : null,
+        shortfall: a ? money(new Decimal(threshold).minus(a.per_capita_income)) : null,
+      },
+    );
+  }
+  await transition(trx, actor.username, row, 'exit', input, { assessmentId: a.id, assessmentDate: a.date, perCapitaIncome: money(a.per_capita_income), threshold });
+  return getHousehold(trx, actor, id);
+}
+
+export async function returnHousehold(trx: Knex.Transaction, actor: SessionUser, id: number, input: TransitionInput) {
+  const row = await loadWritable(trx, actor, id);
+  await transition(trx, actor.username, row, 'return', input);
+  return getHousehold(trx, actor, id);
+}
+
+export async function archiveHousehold(trx: Knex.Transaction, actor: SessionUser, id: number, input: TransitionInput) {
+  const row = await loadWritable(trx, actor, id);
+  await transition(trx, actor.username, row, 'archive', input);
+  return getHousehold(trx, actor, id);
+}
+
+// ---------------------------------------------------------------------------------------------- contract (docs/contracts.md)
+
+export async function getHouseholdSummary(db: Db, id: number): Promise<{ id: number; headName: string; district: string; status: HouseholdStatus; category: string } | undefined> {
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2147483647) return undefined;
+  const row = await db('households').where({ id }).first('id', 'head_name', 'district', 'status', 'category');
+  return row ? { id: row.id, headName: row.head_name, district: row.district, status: row.status, category: row.category } : undefined;
+}
+
+export async function createApplicantHousehold(
+  trx: Knex.Transaction,
+  actor: SessionUser,
+  applicant: { headName: string; idNumber: string; phone?: string; district: string; unionOrg?: string; address?: string },
+): Promise<number> {
+  const file = await createHousehold(trx, actor, {
+    headName: applicant.headName,
+    idNumber: applicant.idNumber,
+    phone: applicant.phone ?? null,
+    district: applicant.district,
+    unionOrg: applicant.unionOrg ?? null,
+    address: applicant.address ?? null,
+    members: [],
+    monthlyIncome: '0.00',
+    memberCount: 1,
+    category: 'accidental',
+    causes: ['other'],
+    notes: 'opened with an emergency-aid application',
+  });
+  return file.id;
+}
+
+export async function markHouseholdAssisted(trx: Knex.Transaction, actor: string, householdId: number, date: string, reason: string): Promise<void> {
+  const row = await trx('households').where({ id: householdId }).forUpdate().first();
+  if (!row) throw notFound(`household ${householdId}`);
+  if (row.status !== 'registered') return;
+  await transition(trx, actor, row, 'assist', { date, reason });
+}
+

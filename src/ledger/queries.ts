@@ -1,0 +1,421 @@
+// Ledger reads: funds, accounts, entries, balances and the statements. Current figures come from the
+// maintained balances (ledger_balances); an as-of figure is "current − lines dated after asOf", which reads
+// only the few lines after the date, so a balance costs about the same at 1k or 10M lines.
+import type { Knex } from 'knex';
+import { shanghaiDate } from '../platform/clock';
+import type { Db } from '../platform/db';
+import { invariant, notFound } from '../platform/errors';
+import { Decimal, money } from '../platform/money';
+import type { Page } from '../platform/paging';
+import {
+  AID_PAYABLE, BANK, CASH, INTERNAL_ACCOUNTS, monthOf, nextMonth,
+  type Account, type Fund, type FundBalance, type JournalEntry, type JournalLine,
+} from './model';
+
+// ───────────────────────────── funds and accounts ─────────────────────────────
+
+const fundOf = (r: any): Fund => ({
+  code: r.code, nameZh: r.name_zh, nameEn: r.name_en, kind: r.kind, parentCode: r.parent_code, district: r.district, restricted: r.restricted,
+});
+
+export async function getFund(db: Db, code: string): Promise<Fund | undefined> {
+  const r = await db('ledger_funds').where({ code }).first();
+  return r ? fundOf(r) : undefined;
+}
+
+export async function loadFunds(db: Db, codes: string[]): Promise<Map<string, Fund>> {
+  const rows = codes.length ? await db('ledger_funds').whereIn('code', codes) : [];
+  return new Map(rows.map((r: any) => [r.code, fundOf(r)]));
+}
+
+export async function listFunds(db: Db): Promise<Fund[]> {
+  return (await db('ledger_funds').orderBy('code')).map(fundOf);
+}
+
+export async function listFundsPage(db: Db, q: { limit: number; cursor?: string; parent?: string; district?: string; kind?: string }): Promise<Page<Fund>> {
+  const query = db('ledger_funds').orderBy('code').limit(q.limit + 1);
+  if (q.cursor) query.where('code', '>', q.cursor);
+  if (q.parent) query.where('parent_code', q.parent);
+  if (q.district) query.where('district', q.district);
+  if (q.kind) query.where('kind', q.kind);
+  const rows = (await query).map(fundOf);
+  const items = rows.slice(0, q.limit);
+  return { items, nextCursor: rows.length > q.limit ? items[items.length - 1]!.code : null };
+}
+
+/** The fund and every fund below it. */
+export async function fundSubtree(db: Db, code: string): Promise<string[]> {
+  const res = await db.raw(
+    `WITH RECURSIVE t AS (SELECT code FROM ledger_funds WHERE code = ? UNION ALL SELECT f.code FROM ledger_funds f JOIN t ON f.parent_code = t.code) SELECT code FROM t ORDER BY code`,
+    [code],
+  );
+  return res.rows.map((r: { code: string }) => r.code);
+}
+
+let accountCache: Map<string, Account> | undefined;
+/** The chart of accounts is reference data from the migrations: read once per process. */
+export async function knownAccounts(db: Db): Promise<Map<string, Account>> {
+  if (!accountCache) {
+    const rows = await db('ledger_accounts').orderBy('sort');
+    accountCache = new Map(rows.map((r: any) => [r.code, { code: r.code, nameZh: r.name_zh, nameEn: r.name_en, type: r.type, normalSide: r.normal_side }]));
+  }
+  return accountCache;
+}
+
+export async function listAccounts(db: Db): Promise<Account[]> {
+  return [...(await knownAccounts(db)).values()];
+}
+
+// ───────────────────────────── entries ─────────────────────────────
+
+const lineOf = (r: any): JournalLine => ({
+  id: Number(r.id), lineNo: r.line_no, account: r.account, fund: r.fund,
+  debit: Number(r.debit) > 0 ? r.debit : null, credit: Number(r.credit) > 0 ? r.credit : null,
+  memo: r.memo, householdId: r.household_id, aidCaseId: r.aid_case_id,
+});
+
+async function entriesWithLines(db: Db, rows: any[]): Promise<JournalEntry[]> {
+  if (!rows.length) return [];
+  const ids = rows.map((r) => Number(r.id));
+  const lines = await db('journal_lines').whereIn('entry_id', ids).orderBy(['entry_id', 'line_no']);
+  const reversals = await db('ledger_reversals').whereIn('original_id', ids).select('original_id', 'reversal_id');
+  const reversedBy = new Map(reversals.map((r: any) => [Number(r.original_id), Number(r.reversal_id)]));
+  const byEntry = new Map<number, JournalLine[]>();
+  for (const l of lines) {
+    const id = Number(l.entry_id);
+    if (!byEntry.has(id)) byEntry.set(id, []);
+    byEntry.get(id)!.push(lineOf(l));
+  }
+  return rows.map((r) => ({
+    id: Number(r.id), number: r.number, date: r.date, description: r.description, source: r.source, sourceRef: r.source_ref,
+    reversesId: r.reverses_id === null ? null : Number(r.reverses_id), reversedById: reversedBy.get(Number(r.id)) ?? null,
+    createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(), lines: byEntry.get(Number(r.id)) ?? [],
+  }));
+}
+
+export async function getEntry(db: Db, id: number): Promise<JournalEntry | undefined> {
+  const rows = await db('journal_entries').where({ id });
+  return (await entriesWithLines(db, rows))[0];
+}
+
+export interface EntryQuery {
+  fund?: string;
+  account?: string;
+  from?: string;
+  to?: string;
+  source?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first; the cursor is the last id of the page. */
+export async function listEntries(db: Db, q: EntryQuery): Promise<Page<JournalEntry>> {
+  const query = db('journal_entries as e').select('e.*').orderBy('e.id', 'desc').limit(q.limit + 1);
+  if (q.cursor) query.where('e.id', '<', Number(q.cursor));
+  if (q.from) query.where('e.date', '>=', q.from);
+  if (q.to) query.where('e.date', '<=', q.to);
+  if (q.source) query.where('e.source', q.source);
+  if (q.fund || q.account) {
+    query.whereExists(function (this: Knex.QueryBuilder) {
+      this.select(db.raw('1')).from('journal_lines as l').whereRaw('l.entry_id = e.id');
+      if (q.fund) this.where('l.fund', q.fund);
+      if (q.account) this.where('l.account', q.account);
+    });
+  }
+  const rows = await query;
+  const page = rows.slice(0, q.limit);
+  return { items: await entriesWithLines(db, page), nextCursor: rows.length > q.limit ? String(page[page.length - 1].id) : null };
+}
+
+// ───────────────────────────── balances ─────────────────────────────
+
+interface Net {
+  account: string;
+  fund: string;
+  /** debit − credit */
+  net: Decimal;
+}
+
+/**
+ * Net (debit − credit) per (account, fund) as of the end of a date: the maintained balance minus the lines
+ * dated after it. `funds` narrows to some funds, `accounts` to some accounts.
+ */
+export async function balancesAsOf(db: Db, asOf: string, opts: { funds?: string[]; accounts?: string[] } = {}): Promise<Net[]> {
+  const current = db('ledger_balances').select('account', 'fund', db.raw('debit_total - credit_total AS net'));
+  const later = db('journal_lines').select('account', 'fund', db.raw('sum(debit) - sum(credit) AS net')).where('date', '>', asOf).groupBy('account', 'fund');
+  if (opts.funds) {
+    current.whereIn('fund', opts.funds);
+    later.whereIn('fund', opts.funds);
+  }
+  if (opts.accounts) {
+    current.whereIn('account', opts.accounts);
+    later.whereIn('account', opts.accounts);
+  }
+  // One after the other: inside a transaction both share one connection.
+  const rows = await current;
+  const laterRows = await later;
+  const out = new Map<string, Net>();
+  for (const r of rows) out.set(`${r.account}\u0000${r.fund}`, { account: r.account, fund: r.fund, net: new Decimal(r.net) });
+  for (const r of laterRows) {
+    const k = `${r.account}\u0000${r.fund}`;
+    const cur = out.get(k) ?? { account: r.account, fund: r.fund, net: new Decimal(0) };
+    cur.net = cur.net.minus(r.net);
+    out.set(k, cur);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Cash, bank, open aid payables (2209 lines tagged to an aid case) and available = cash + bank − payables.
+ * lock: true (inside a transaction) locks the fund's 1001 and 1002 balance rows in the order postings do,
+ * so a check-then-post (aid payment) cannot be overtaken.
+ */
+export async function fundBalance(db: Db, fundCode: string, opts: { asOf?: string; lock?: boolean } = {}): Promise<FundBalance> {
+  const fund = await getFund(db, fundCode);
+  if (!fund) throw notFound(`fund ${fundCode}`);
+  const asOf = opts.asOf ?? shanghaiDate();
+  if (opts.lock) {
+    await db.raw(`SELECT 1 FROM ledger_balances WHERE fund = ? AND account IN (?, ?) ORDER BY account, fund FOR UPDATE`, [fundCode, CASH, BANK]);
+  }
+  const nets = await balancesAsOf(db, asOf, { funds: [fundCode], accounts: [CASH, BANK] });
+  const payable = await db.raw(`SELECT coalesce(sum(credit) - sum(debit), 0) AS v FROM journal_lines WHERE fund = ? AND account = ? AND aid_case_id IS NOT NULL AND date <= ?`, [fundCode, AID_PAYABLE, asOf]);
+  const cash = nets.find((n) => n.account === CASH)?.net ?? new Decimal(0);
+  const bank = nets.find((n) => n.account === BANK)?.net ?? new Decimal(0);
+  const aidPayable = new Decimal(payable.rows[0].v);
+  return { fund: fundCode, asOf, cash: money(cash), bank: money(bank), aidPayable: money(aidPayable), available: money(cash.plus(bank).minus(aidPayable)) };
+}
+
+// ───────────────────────────── statements ─────────────────────────────
+
+async function scopeFunds(db: Db, fund: string | undefined, subtree: boolean | undefined): Promise<string[] | undefined> {
+  if (!fund) return undefined;
+  if (!(await getFund(db, fund))) throw notFound(`fund ${fund}`);
+  return subtree ? fundSubtree(db, fund) : [fund];
+}
+
+export async function trialBalance(db: Db, q: { asOf?: string; fund?: string; subtree?: boolean }) {
+  const asOf = q.asOf ?? shanghaiDate();
+  const funds = await scopeFunds(db, q.fund, q.subtree);
+  const accounts = await knownAccounts(db);
+  const nets = (await balancesAsOf(db, asOf, { funds })).filter((n) => !n.net.isZero());
+  nets.sort((a, b) => (a.account === b.account ? (a.fund < b.fund ? -1 : 1) : a.account < b.account ? -1 : 1));
+  let debit = new Decimal(0);
+  let credit = new Decimal(0);
+  const rows = nets.map((n) => {
+    const a = accounts.get(n.account)!;
+    if (n.net.isPositive()) debit = debit.plus(n.net);
+    else credit = credit.minus(n.net);
+    return {
+      account: n.account, accountNameZh: a.nameZh, accountNameEn: a.nameEn, fund: n.fund,
+      debit: money(n.net.isPositive() ? n.net : 0), credit: money(n.net.isNegative() ? n.net.negated() : 0),
+    };
+  });
+  // Each entry balances per fund, so the whole ledger and every fund must balance: if not, it is a bug.
+  invariant(debit.eq(credit), `trial balance as of ${asOf} does not balance: ${debit} ≠ ${credit}`);
+  return { asOf, fund: q.fund ?? null, rows, totals: { debit: money(debit), credit: money(credit) } };
+}
+
+export async function financialPosition(db: Db, q: { asOf?: string; fund?: string; subtree?: boolean }) {
+  const asOf = q.asOf ?? shanghaiDate();
+  const funds = await scopeFunds(db, q.fund, q.subtree);
+  const accounts = await knownAccounts(db);
+  const byAccount = new Map<string, Decimal>();
+  for (const n of await balancesAsOf(db, asOf, { funds })) byAccount.set(n.account, (byAccount.get(n.account) ?? new Decimal(0)).plus(n.net));
+  const section = (type: string, sign: 1 | -1) =>
+    [...accounts.values()]
+      .filter((a) => a.type === type && byAccount.has(a.code) && !byAccount.get(a.code)!.isZero())
+      .map((a) => ({ account: a.code, nameZh: a.nameZh, nameEn: a.nameEn, amount: money(byAccount.get(a.code)!.times(sign)) }));
+  const total = (rows: { amount: string }[]) => rows.reduce((s, r) => s.plus(r.amount), new Decimal(0));
+  const assets = section('asset', 1);
+  const liabilities = section('liability', -1);
+  const netAssets = section('net_assets', -1);
+  // Income and expenses not yet closed into net assets: the surplus (结余) of the open books.
+  let surplus = new Decimal(0);
+  for (const a of accounts.values()) if ((a.type === 'income' || a.type === 'expense') && byAccount.has(a.code)) surplus = surplus.minus(byAccount.get(a.code)!);
+  if (!surplus.isZero()) netAssets.push({ account: 'surplus', nameZh: '本期结余', nameEn: 'Surplus not yet closed', amount: money(surplus) });
+  const totals = { assets: money(total(assets)), liabilities: money(total(liabilities)), netAssets: money(total(netAssets)), liabilitiesAndNetAssets: money(total(liabilities).plus(total(netAssets))) };
+  invariant(totals.assets === totals.liabilitiesAndNetAssets, `financial position as of ${asOf} does not balance`);
+  return { asOf, fund: q.fund ?? null, assets, liabilities, netAssets, totals };
+}
+
+/**
+ * Income and expenses by account for a date range. Per fund, inter-fund transfers (4902/5402) are shown;
+ * consolidated (no fund, or a fund with subtree), transfers between the consolidated funds cancel and are
+ * eliminated (reported under `eliminated`), and a per-fund summary is added.
+ */
+export async function statementOfActivities(db: Db, q: { from: string; to: string; fund?: string; subtree?: boolean }) {
+  const funds = await scopeFunds(db, q.fund, q.subtree);
+  const consolidated = !q.fund || !!q.subtree;
+  const accounts = await knownAccounts(db);
+  const query = db('journal_lines').select('account', 'fund', db.raw('sum(credit) - sum(debit) AS net')).whereBetween('date', [q.from, q.to]).groupBy('account', 'fund');
+  if (funds) query.whereIn('fund', funds);
+  const rows = (await query) as { account: string; fund: string; net: string }[];
+  const byAccount = new Map<string, Decimal>();
+  const byFund = new Map<string, { income: Decimal; expenses: Decimal }>();
+  for (const r of rows) {
+    const a = accounts.get(r.account)!;
+    if (a.type !== 'income' && a.type !== 'expense') continue;
+    const net = new Decimal(r.net);
+    const f = byFund.get(r.fund) ?? { income: new Decimal(0), expenses: new Decimal(0) };
+    if (a.type === 'income') f.income = f.income.plus(net);
+    else f.expenses = f.expenses.minus(net);
+    byFund.set(r.fund, f);
+    byAccount.set(r.account, (byAccount.get(r.account) ?? new Decimal(0)).plus(net));
+  }
+  const eliminated = { transfersIn: money(byAccount.get('4902') ?? 0), transfersOut: money((byAccount.get('5402') ?? new Decimal(0)).negated()) };
+  const lines = (type: string) =>
+    [...accounts.values()]
+      .filter((a) => a.type === type && byAccount.has(a.code) && !(consolidated && INTERNAL_ACCOUNTS.includes(a.code)))
+      .map((a) => ({ account: a.code, nameZh: a.nameZh, nameEn: a.nameEn, amount: money(type === 'income' ? byAccount.get(a.code)! : byAccount.get(a.code)!.negated()) }))
+      .filter((r) => r.amount !== '0.00');
+  const income = lines('income');
+  const expenses = lines('expense');
+  const totalIncome = income.reduce((s, r) => s.plus(r.amount), new Decimal(0));
+  const totalExpenses = expenses.reduce((s, r) => s.plus(r.amount), new Decimal(0));
+  return {
+    from: q.from, to: q.to, fund: q.fund ?? null, consolidated,
+    income, expenses, totals: { income: money(totalIncome), expenses: money(totalExpenses), surplus: money(totalIncome.minus(totalExpenses)) },
+    ...(consolidated
+      ? {
+          eliminated,
+          byFund: [...byFund.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([fund, v]) => ({ fund, income: money(v.income), expenses: money(v.expenses), surplus: money(v.income.minus(v.expenses)) })),
+        }
+      : {}),
+  };
+}
+
+// ───────────────────────────── periods ─────────────────────────────
+
+export async function listPeriods(db: Db, q: { year?: number; limit: number; cursor?: string }) {
+  const state = await db('ledger_period_state').where({ id: 1 }).first();
+  const closedThrough: string | null = state?.closed_through ?? null;
+  const closedRows = new Map((await db('ledger_periods')).map((r: any) => [r.period, r]));
+  const range = await db('journal_entries').min('date as first').max('date as last').first();
+  const current = monthOf(shanghaiDate());
+  const firstCandidates = [current, range?.first ? monthOf(range.first) : current, ...closedRows.keys()];
+  let m = firstCandidates.sort()[0]!;
+  const last = [current, range?.last ? monthOf(range.last) : current].sort().at(-1)!;
+  if (q.year) m = m < `${q.year}-01` ? `${q.year}-01` : m;
+  if (q.cursor && q.cursor >= m) m = nextMonth(q.cursor);
+  const items: { period: string; status: 'open' | 'closed'; closedAt: string | null; closedBy: string | null }[] = [];
+  while (m <= last && items.length <= q.limit && (!q.year || m <= `${q.year}-12`)) {
+    const row = closedRows.get(m);
+    const closed = !!closedThrough && m <= closedThrough;
+    items.push({ period: m, status: closed ? 'closed' : 'open', closedAt: row ? new Date(row.closed_at).toISOString() : null, closedBy: row?.closed_by ?? null });
+    m = nextMonth(m);
+  }
+  const page = items.slice(0, q.limit);
+  return { items: page, nextCursor: items.length > q.limit ? page[page.length - 1]!.period : null, closedThrough, firstOpen: closedThrough ? nextMonth(closedThrough) : null };
+}
+
+// ───────────────────────────── contracts for other domains ─────────────────────────────
+
+/** Aid paid (debits of 2209 tagged with the household), per household. */
+export async function aidPaidByHousehold(db: Db, householdIds: number[], from?: string, to?: string): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (!householdIds.length) return out;
+  const q = db('journal_lines').select('household_id', db.raw('sum(debit) - 0 AS paid')).where('account', AID_PAYABLE).whereIn('household_id', householdIds).where('debit', '>', 0).groupBy('household_id');
+  if (from) q.where('date', '>=', from);
+  if (to) q.where('date', '<=', to);
+  for (const r of await q) out.set(Number(r.household_id), money(r.paid));
+  return out;
+}
+
+export interface BankLine {
+  lineId: number;
+  entryId: number;
+  entryNumber: string;
+  date: string;
+  /** signed: + into the bank (debit 1002), − out */
+  amount: string;
+  description: string;
+  memo: string | null;
+  sourceRef: string | null;
+  reversed: boolean;
+}
+
+export async function bankLines(db: Db, fundCode: string, from: string, to: string): Promise<BankLine[]> {
+  const rows = await db('journal_lines as l')
+    .join('journal_entries as e', 'e.id', 'l.entry_id')
+    .leftJoin('ledger_reversals as r', 'r.original_id', 'e.id')
+    .select('l.id', 'l.entry_id', 'e.number', 'l.date', 'l.debit', 'l.credit', 'e.description', 'l.memo', 'e.source_ref', 'e.source', 'r.reversal_id')
+    .where({ 'l.fund': fundCode, 'l.account': BANK })
+    .whereBetween('l.date', [from, to])
+    .orderBy(['l.date', 'l.id']);
+  return rows.map((r: any) => ({
+    lineId: Number(r.id), entryId: Number(r.entry_id), entryNumber: r.number, date: r.date,
+    amount: money(new Decimal(r.debit).minus(r.credit)), description: r.description, memo: r.memo, sourceRef: r.source_ref,
+    reversed: r.reversal_id !== null || r.source === 'reversal',
+  }));
+}
+
+export async function bankBalanceAsOf(db: Db, fundCode: string, date: string): Promise<string> {
+  const nets = await balancesAsOf(db, date, { funds: [fundCode], accounts: [BANK] });
+  return money(nets[0]?.net ?? 0);
+}
+
+export interface FundStatementRow {
+  fund: string;
+  opening: string;
+  donations: string;
+  allocationsIn: string;
+  allocationsOut: string;
+  aidPaid: string;
+  otherIncome: string;
+  otherExpenses: string;
+  closing: string;
+}
+
+export interface FundStatement {
+  fund: string;
+  from: string;
+  to: string;
+  funds: FundStatementRow[];
+  total: FundStatementRow;
+}
+
+/**
+ * Per fund of the subtree and for the subtree: opening and closing cash+bank, and the movements of cash+bank
+ * in between by kind (donations 4101, allocations 4902/5402, aid paid = 2209 debits, other). In the subtree
+ * total, allocations between its funds cancel.
+ */
+export async function fundStatement(db: Db, fundCode: string, from: string, to: string): Promise<FundStatement> {
+  const funds = await fundSubtree(db, fundCode);
+  if (!funds.length) throw notFound(`fund ${fundCode}`);
+  const dayBefore = new Date(`${from}T00:00:00Z`);
+  dayBefore.setUTCDate(dayBefore.getUTCDate() - 1);
+  const opening = await balancesAsOf(db, dayBefore.toISOString().slice(0, 10), { funds, accounts: [CASH, BANK] });
+  const closing = await balancesAsOf(db, to, { funds, accounts: [CASH, BANK] });
+  const moves = await db('journal_lines').select('fund', 'account', db.raw('sum(debit) AS d'), db.raw('sum(credit) AS c')).whereIn('fund', funds).whereBetween('date', [from, to]).groupBy('fund', 'account');
+  const zero = () => new Decimal(0);
+  const acc = new Map<string, Record<Exclude<keyof FundStatementRow, 'fund'>, Decimal>>();
+  for (const f of funds) acc.set(f, { opening: zero(), donations: zero(), allocationsIn: zero(), allocationsOut: zero(), aidPaid: zero(), otherIncome: zero(), otherExpenses: zero(), closing: zero() });
+  for (const n of opening) acc.get(n.fund)!.opening = acc.get(n.fund)!.opening.plus(n.net);
+  for (const n of closing) acc.get(n.fund)!.closing = acc.get(n.fund)!.closing.plus(n.net);
+  for (const m of moves as { fund: string; account: string; d: string; c: string }[]) {
+    const a = acc.get(m.fund)!;
+    const d = new Decimal(m.d);
+    const c = new Decimal(m.c);
+    if (m.account === '4101') a.donations = a.donations.plus(c).minus(d);
+    else if (m.account === '4902') a.allocationsIn = a.allocationsIn.plus(c).minus(d);
+    else if (m.account === '5402') a.allocationsOut = a.allocationsOut.plus(d).minus(c);
+    else if (m.account === AID_PAYABLE) a.aidPaid = a.aidPaid.plus(d);
+  }
+  // Other = what remains of the cash+bank movement after the named kinds.
+  for (const a of acc.values()) {
+    const rest = a.closing.minus(a.opening).minus(a.donations).minus(a.allocationsIn).plus(a.allocationsOut).plus(a.aidPaid);
+    if (rest.isNegative()) a.otherExpenses = rest.negated();
+    else a.otherIncome = rest;
+  }
+  const fmt = (fund: string, a: Record<string, Decimal>): FundStatementRow => ({
+    fund, opening: money(a.opening!), donations: money(a.donations!), allocationsIn: money(a.allocationsIn!), allocationsOut: money(a.allocationsOut!),
+    aidPaid: money(a.aidPaid!), otherIncome: money(a.otherIncome!), otherExpenses: money(a.otherExpenses!), closing: money(a.closing!),
+  });
+  const total: Record<string, Decimal> = {};
+  for (const a of acc.values()) for (const [k, v] of Object.entries(a)) total[k] = (total[k] ?? zero()).plus(v);
+  // Within the subtree, allocations between its own funds cancel.
+  const internal = Decimal.min(total.allocationsIn!, total.allocationsOut!);
+  total.allocationsIn = total.allocationsIn!.minus(internal);
+  total.allocationsOut = total.allocationsOut!.minus(internal);
+  return { fund: fundCode, from, to, funds: funds.map((f) => fmt(f, acc.get(f)!)), total: fmt(fundCode, total) };
+}

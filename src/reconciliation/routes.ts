@@ -1,0 +1,88 @@
+import { Router } from 'express';
+import Joi from 'joi';
+import { defineRoute, type AppContext } from '../http/route';
+import { dateSchema } from '../platform/clock';
+import { signedAmountSchema } from '../platform/money';
+import { intCursor, pageQuery } from '../platform/paging';
+import { MAX_FILE_CHARS, MAX_MATCH_LINES } from './model';
+import {
+  closeStatement, configureMatchWindow, createManualMatch, deleteMatch, getMatch, getStatement, importStatement, listStatements,
+  reconciliationReport, runAutoMatch, type ImportInput, type ManualMatchInput,
+} from './service';
+
+const WRITE = ['finance', 'admin'] as const;
+const READ = ['finance', 'admin', 'auditor'] as const;
+const id = Joi.object({ id: Joi.number().integer().min(1).max(2 ** 31 - 1).required() });
+const lineIds = Joi.array().items(Joi.number().strict().integer().min(1).max(Number.MAX_SAFE_INTEGER)).min(1).max(MAX_MATCH_LINES).unique();
+
+export function reconciliationRoutes(app: AppContext) {
+  configureMatchWindow(app.config.reconcileMatchWindowDays);
+  const r = Router();
+  defineRoute<ImportInput>(r, app, {
+    method: 'post', path: '/bank-statements', tag: 'reconciliation', access: WRITE, write: true, status: 201,
+    summary: 'Import a bank statement (CSV in UTF-8 or GBK, or camt.053 XML) for a fund; a bad file is a 400 naming the line, nothing stored',
+    body: Joi.object({
+      fund: Joi.string().max(40).required(),
+      periodFrom: dateSchema().required(),
+      periodTo: dateSchema().required(),
+      openingBalance: signedAmountSchema().required(),
+      closingBalance: signedAmountSchema().required(),
+      format: Joi.string().valid('csv', 'camt053').required(),
+      content: Joi.string().allow('').max(MAX_FILE_CHARS),
+      contentBase64: Joi.string().allow('').max(Math.ceil((MAX_FILE_CHARS * 4) / 3) + 4).base64({ paddingRequired: false }),
+      encoding: Joi.string().valid('utf-8', 'gbk'),
+    }).xor('content', 'contentBase64'),
+    handler: async ({ trx, user, body }) => importStatement(trx, user!.username, body),
+  });
+  defineRoute<unknown, { fund?: string; limit: number; cursor?: string }>(r, app, {
+    method: 'get', path: '/bank-statements', tag: 'reconciliation', access: READ,
+    summary: 'Imported statements, newest first, optionally of one fund',
+    query: Joi.object({ fund: Joi.string().max(40), ...pageQuery, cursor: intCursor }),
+    handler: async ({ query }) => listStatements(app.db, query),
+  });
+  defineRoute<unknown, { limit: number; cursor?: string }, { id: number }>(r, app, {
+    method: 'get', path: '/bank-statements/:id', tag: 'reconciliation', access: READ,
+    summary: 'A statement with its lines (paged: limit, cursor) and the match each line is in',
+    params: id,
+    query: Joi.object({ ...pageQuery, limit: Joi.number().integer().min(1).max(500).default(500), cursor: intCursor }),
+    handler: async ({ params, query }) => getStatement(app.db, params.id, query),
+  });
+  defineRoute<{ windowDays?: number }, unknown, { id: number }>(r, app, {
+    method: 'post', path: '/bank-statements/:id/auto-match', tag: 'reconciliation', access: WRITE, write: true,
+    summary: 'Match unmatched statement lines one-to-one to 1002 ledger lines of the fund (exact amount and side, date window, reference preferred); ambiguous lines are left',
+    params: id,
+    body: Joi.object({ windowDays: Joi.number().strict().integer().min(0).max(31) }),
+    handler: async ({ trx, user, params, body }) => runAutoMatch(trx, user!.username, params.id, body),
+  });
+  defineRoute<unknown, unknown, { id: number }>(r, app, {
+    method: 'get', path: '/bank-statements/:id/reconciliation', tag: 'reconciliation', access: READ,
+    summary: 'The reconciliation at the period end: balances, matched total, unmatched lines of both sides, the difference and what explains it',
+    params: id,
+    handler: async ({ params }) => reconciliationReport(app.db, params.id),
+  });
+  defineRoute<unknown, unknown, { id: number }>(r, app, {
+    method: 'post', path: '/bank-statements/:id/close', tag: 'reconciliation', access: WRITE, write: true,
+    summary: 'Close the reconciliation (only when the unexplained difference is zero); a closed one cannot change',
+    params: id,
+    handler: async ({ trx, user, params }) => closeStatement(trx, user!.username, params.id),
+  });
+  defineRoute<ManualMatchInput>(r, app, {
+    method: 'post', path: '/reconciliation/matches', tag: 'reconciliation', access: WRITE, write: true, status: 201,
+    summary: 'Match by hand: one statement line to one or several ledger lines, or several statement lines to one ledger line, when the amounts sum exactly',
+    body: Joi.object({ statementLineIds: lineIds.required(), ledgerLineIds: lineIds.required(), note: Joi.string().max(500) }),
+    handler: async ({ trx, user, body }) => createManualMatch(trx, user!.username, body),
+  });
+  defineRoute<unknown, unknown, { id: number }>(r, app, {
+    method: 'get', path: '/reconciliation/matches/:id', tag: 'reconciliation', access: READ,
+    summary: 'One match with its lines, rule and score',
+    params: Joi.object({ id: Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER).required() }),
+    handler: async ({ params }) => getMatch(app.db, params.id),
+  });
+  defineRoute<unknown, unknown, { id: number }>(r, app, {
+    method: 'delete', path: '/reconciliation/matches/:id', tag: 'reconciliation', access: WRITE, write: true,
+    summary: 'Undo a match (not in a closed reconciliation)',
+    params: Joi.object({ id: Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER).required() }),
+    handler: async ({ trx, user, params }) => deleteMatch(trx, user!.username, params.id),
+  });
+  return r;
+}

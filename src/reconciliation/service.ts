@@ -1,0 +1,445 @@
+// Reconciliation decisions: import, auto-match, manual match/unmatch, the report, close. Each write takes
+// the caller's transaction and appends its audit row last.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Db } from '../platform/db';
+import { appendAudit } from '../audit';
+import { clock, addDays } from '../platform/clock';
+import { Decimal, money, sum } from '../platform/money';
+import { badRequest, conflict, invariant, notFound, unprocessable } from '../platform/errors';
+import { getFund, bankLines, bankBalanceAsOf } from '../ledger';
+import { parseStatementFile, type StatementFile } from './parse';
+import { StatementFileError, type LedgerBankLine, type ParsedStatementLine } from './model';
+import { autoMatch, type MatchResult } from './match';
+
+export interface ImportInput extends StatementFile {
+  fund: string;
+}
+
+export interface StatementRow {
+  id: number;
+  fund: string;
+  period_from: string;
+  period_to: string;
+  opening_balance: string;
+  closing_balance: string;
+  format: string;
+  encoding: string;
+  line_count: number;
+  fingerprint: string;
+  status: 'open' | 'closed';
+  imported_by: string;
+  imported_at: Date;
+  closed_by: string | null;
+  closed_at: Date | null;
+}
+
+export const statementView = (s: StatementRow) => ({
+  id: s.id,
+  fund: s.fund,
+  periodFrom: s.period_from,
+  periodTo: s.period_to,
+  openingBalance: money(s.opening_balance),
+  closingBalance: money(s.closing_balance),
+  format: s.format,
+  encoding: s.encoding,
+  lineCount: s.line_count,
+  status: s.status,
+  importedBy: s.imported_by,
+  importedAt: new Date(s.imported_at).toISOString(),
+  closedBy: s.closed_by,
+  closedAt: s.closed_at ? new Date(s.closed_at).toISOString() : null,
+});
+
+/** Same fund, period, balances and lines (date and amount, whatever the format): the same statement. */
+export function statementFingerprint(fund: string, h: { periodFrom: string; periodTo: string; openingBalance: string; closingBalance: string }, lines: ParsedStatementLine[]) {
+  const hash = crypto.createHash('sha256');
+  hash.update(JSON.stringify([fund, h.periodFrom, h.periodTo, money(h.openingBalance), money(h.closingBalance)]));
+  for (const l of lines) hash.update(`\n${l.date}|${l.amount}`);
+  return hash.digest('hex');
+}
+
+const insertChunks = async (trx: Knex.Transaction, table: string, rows: object[], size = 2000) => {
+  for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
+};
+
+/** POST /bank-statements: parse, check, refuse duplicates and overlaps, store, audit. */
+export async function importStatement(trx: Knex.Transaction, actor: string, input: ImportInput) {
+  const fund = await getFund(trx, input.fund);
+  if (!fund) throw notFound(`fund ${input.fund}`);
+  if (input.periodFrom > input.periodTo) throw badRequest('periodFrom is after periodTo', [{ in: 'body', path: 'periodTo', message: 'must be on or after periodFrom' }]);
+  let parsed: ReturnType<typeof parseStatementFile>;
+  try {
+    parsed = parseStatementFile(input);
+  } catch (e) {
+    if (e instanceof StatementFileError) throw badRequest(`the statement file is not valid: ${e.message}`, e.problems.map((p) => ({ in: 'file', line: p.line, ...(p.column ? { column: p.column } : {}), message: p.problem })));
+    throw e;
+  }
+  const { lines, encoding } = parsed;
+  // One import per fund at a time, so the duplicate and overlap checks hold under concurrency.
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`bank_statements:${fund.code}`]);
+  const fingerprint = statementFingerprint(fund.code, input, lines);
+  const same = await trx('bank_statements').where({ fund: fund.code, fingerprint }).first('id');
+  if (same) throw conflict('duplicate_statement', `this statement was imported before (statement ${same.id})`, { statementId: same.id });
+  const overlap = await trx('bank_statements').where({ fund: fund.code }).where('period_from', '<=', input.periodTo).where('period_to', '>=', input.periodFrom).first('id', 'period_from', 'period_to');
+  if (overlap) {
+    throw conflict('statement_overlaps', `statement ${overlap.id} of fund ${fund.code} already covers ${overlap.period_from} to ${overlap.period_to}`, { statementId: overlap.id });
+  }
+  const [row] = await trx('bank_statements')
+    .insert({
+      fund: fund.code, period_from: input.periodFrom, period_to: input.periodTo,
+      opening_balance: money(input.openingBalance), closing_balance: money(input.closingBalance),
+      format: input.format, encoding, line_count: lines.length, fingerprint, status: 'open',
+      imported_by: actor, imported_at: clock.now(),
+    })
+    .returning('*');
+  await insertChunks(trx, 'bank_statement_lines', lines.map((l) => ({
+    statement_id: row.id, line_no: l.lineNo, date: l.date, amount: l.amount, description: l.description,
+    reference: l.reference, counterparty: l.counterparty, balance: l.balance,
+  })));
+  await appendAudit(trx, {
+    actor, action: 'reconciliation.statement_imported', subject: `bank-statement:${row.id}`,
+    publicPayload: { fund: fund.code, periodFrom: input.periodFrom, periodTo: input.periodTo, lines: lines.length },
+    privatePayload: { format: input.format, encoding, openingBalance: money(input.openingBalance), closingBalance: money(input.closingBalance), fingerprint },
+  });
+  return statementView(row as StatementRow);
+}
+
+export async function findStatement(db: Db, id: number): Promise<StatementRow> {
+  const s = await db('bank_statements').where({ id }).first();
+  if (!s) throw notFound(`bank statement ${id}`);
+  return s;
+}
+
+/** Locks the statement for a change; refuses a closed one. */
+async function lockOpenStatement(trx: Knex.Transaction, id: number): Promise<StatementRow> {
+  const s = await trx('bank_statements').where({ id }).forUpdate().first();
+  if (!s) throw notFound(`bank statement ${id}`);
+  if (s.status === 'closed') throw conflict('reconciliation_closed', `the reconciliation of statement ${id} is closed and cannot be changed`);
+  return s;
+}
+
+/**
+ * A match whose lines are all dated on or before the end of a closed statement of the fund would change
+ * that closed reconciliation: refused. (A bank fee of a closed month booked in the next month may still be
+ * matched: its ledger line is dated after the closed period.)
+ */
+async function refuseIfFrozen(trx: Knex.Transaction, fund: string, latestDate: string) {
+  const closed = await trx('bank_statements').where({ fund, status: 'closed' }).where('period_to', '>=', latestDate).first('id');
+  if (closed) throw conflict('reconciliation_closed', `the change would alter the closed reconciliation of statement ${closed.id}`, { statementId: closed.id });
+}
+
+export async function getStatement(db: Db, id: number, page: { limit: number; cursor?: string }) {
+  const s = await findStatement(db, id);
+  const after = page.cursor ? Number(page.cursor) : 0;
+  const rows = await db('bank_statement_lines as l')
+    .leftJoin('reconciliation_match_statement_lines as m', 'm.statement_line_id', 'l.id')
+    .where('l.statement_id', id).where('l.id', '>', after)
+    .orderBy('l.id').limit(page.limit + 1)
+    .select('l.*', 'm.match_id');
+  const matched = await db('bank_statement_lines as l').join('reconciliation_match_statement_lines as m', 'm.statement_line_id', 'l.id').where('l.statement_id', id).count<{ count: string }[]>('* as count');
+  const items = rows.slice(0, page.limit).map((l: any) => ({
+    id: Number(l.id), lineNo: l.line_no, date: l.date, amount: money(l.amount), description: l.description,
+    reference: l.reference, counterparty: l.counterparty, balance: l.balance === null ? null : money(l.balance),
+    matchId: l.match_id === null ? null : Number(l.match_id),
+  }));
+  return {
+    ...statementView(s),
+    matchedLines: Number(matched[0]!.count),
+    lines: { items, nextCursor: rows.length > page.limit ? String(items[items.length - 1]!.id) : null },
+  };
+}
+
+export async function listStatements(db: Db, q: { fund?: string; limit: number; cursor?: string }) {
+  const query = db('bank_statements').orderBy('id', 'desc').limit(q.limit + 1);
+  if (q.fund) query.where({ fund: q.fund });
+  if (q.cursor) query.where('id', '<', Number(q.cursor));
+  const rows = await query;
+  const items = rows.slice(0, q.limit).map(statementView);
+  return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null };
+}
+
+/** Ledger line ids of a fund already in some match, among the given ones. */
+async function matchedLedgerIds(db: Db, fund: string, from: string, to: string): Promise<Set<number>> {
+  const rows = await db('reconciliation_match_ledger_lines').where({ fund }).whereBetween('date', [from, to]).select('ledger_line_id');
+  return new Set(rows.map((r: any) => Number(r.ledger_line_id)));
+}
+
+let matchWindowDays = 3;
+/** The auto-match window (days), from RECONCILE_MATCH_WINDOW_DAYS at start. */
+export function configureMatchWindow(days: number) {
+  matchWindowDays = days;
+}
+
+export type LedgerSource = (db: Db, fund: string, from: string, to: string) => Promise<LedgerBankLine[]>;
+
+/** POST /bank-statements/:id/auto-match. `ledger` is the ledger's bankLines (a benchmark may pass its own). */
+export async function runAutoMatch(trx: Knex.Transaction, actor: string, id: number, opts: { windowDays?: number } = {}, ledger: LedgerSource = bankLines) {
+  const s = await lockOpenStatement(trx, id);
+  const windowDays = opts.windowDays ?? matchWindowDays;
+  const stmtLines = await trx('bank_statement_lines as l')
+    .whereNotExists(trx('reconciliation_match_statement_lines as m').whereRaw('m.statement_line_id = l.id'))
+    .where('l.statement_id', id).orderBy('l.id')
+    .select('l.id', 'l.date', 'l.amount', 'l.description', 'l.reference');
+  const from = addDays(s.period_from, -windowDays), to = addDays(s.period_to, windowDays);
+  const taken = await matchedLedgerIds(trx, s.fund, from, to);
+  const ledgerLines = (await ledger(trx, s.fund, from, to)).filter((l) => !taken.has(l.lineId));
+  const result: MatchResult = autoMatch(
+    stmtLines.map((l: any) => ({ id: Number(l.id), date: l.date, amount: money(l.amount), description: l.description, reference: l.reference })),
+    ledgerLines,
+    { windowDays },
+  );
+  // A closed reconciliation of the fund must not change: leave out pairs it would see.
+  const frozen = await trx('bank_statements').where({ fund: s.fund, status: 'closed' }).max<{ max: string | null }[]>('period_to as max');
+  const frozenTo = frozen[0]?.max ?? null;
+  const ledgerById = new Map(ledgerLines.map((l) => [l.lineId, l]));
+  const stmtById = new Map(stmtLines.map((l: any) => [Number(l.id), l]));
+  const proposals = result.matches.filter((m) => {
+    if (!frozenTo) return true;
+    const latest = [ledgerById.get(m.ledgerLineId)!.date, stmtById.get(m.statementLineId)!.date].sort()[1]!;
+    return latest > frozenTo;
+  });
+  const created: { id: number; statementLineId: number; ledgerLineId: number; rule: string; score: number }[] = [];
+  if (proposals.length) {
+    const ids = (await trx.raw(`SELECT nextval(pg_get_serial_sequence('reconciliation_matches', 'id')) AS id FROM generate_series(1, ?)`, [proposals.length])).rows.map((r: any) => Number(r.id));
+    const now = clock.now();
+    proposals.forEach((m, i) => created.push({ id: ids[i]!, statementLineId: m.statementLineId, ledgerLineId: m.ledgerLineId, rule: m.rule, score: m.score }));
+    await insertChunks(trx, 'reconciliation_matches', created.map((c) => ({ id: c.id, statement_id: id, rule: c.rule, score: c.score, created_by: actor, created_at: now })));
+    await insertChunks(trx, 'reconciliation_match_statement_lines', created.map((c) => ({ match_id: c.id, statement_line_id: c.statementLineId })));
+    await insertChunks(trx, 'reconciliation_match_ledger_lines', created.map((c) => {
+      const l = ledgerById.get(c.ledgerLineId)!;
+      return { match_id: c.id, ledger_line_id: c.ledgerLineId, fund: s.fund, date: l.date, amount: l.amount };
+    }));
+  }
+  const byRule = { reference: created.filter((c) => c.rule === 'reference').length, amount_date: created.filter((c) => c.rule === 'amount_date').length };
+  await appendAudit(trx, {
+    actor, action: 'reconciliation.auto_matched', subject: `bank-statement:${id}`,
+    publicPayload: { fund: s.fund, matched: created.length, ambiguous: result.ambiguous.length },
+    privatePayload: { windowDays, byRule, matchIds: created.length <= 1000 ? created.map((c) => c.id) : undefined },
+  });
+  return {
+    statementId: id,
+    windowDays,
+    matched: created.length,
+    byRule,
+    matches: created,
+    ambiguous: result.ambiguous,
+    unmatchedStatementLines: stmtLines.length - created.length,
+  };
+}
+
+export interface ManualMatchInput {
+  statementLineIds: number[];
+  ledgerLineIds: number[];
+  note?: string;
+}
+
+async function matchView(db: Db, matchId: number) {
+  const m = await db('reconciliation_matches').where({ id: matchId }).first();
+  if (!m) throw notFound(`match ${matchId}`);
+  const sl = await db('reconciliation_match_statement_lines as ms').join('bank_statement_lines as l', 'l.id', 'ms.statement_line_id').where('ms.match_id', matchId).orderBy('l.id').select('l.id', 'l.date', 'l.amount', 'l.description');
+  const ll = await db('reconciliation_match_ledger_lines').where({ match_id: matchId }).orderBy('ledger_line_id');
+  return {
+    id: Number(m.id), statementId: m.statement_id, rule: m.rule, score: m.score, note: m.note,
+    createdBy: m.created_by, createdAt: new Date(m.created_at).toISOString(),
+    statementLines: sl.map((l: any) => ({ id: Number(l.id), date: l.date, amount: money(l.amount), description: l.description })),
+    ledgerLines: ll.map((l: any) => ({ id: Number(l.ledger_line_id), date: l.date, amount: money(l.amount) })),
+  };
+}
+
+export async function getMatch(db: Db, id: number) {
+  return matchView(db, id);
+}
+
+/** POST /reconciliation/matches: one-to-one, one-to-many or many-to-one, when the amounts sum exactly. */
+export async function createManualMatch(trx: Knex.Transaction, actor: string, input: ManualMatchInput) {
+  const sIds = [...new Set(input.statementLineIds)], lIds = [...new Set(input.ledgerLineIds)];
+  if (sIds.length > 1 && lIds.length > 1) {
+    throw unprocessable('invalid_match', 'a match joins one statement line to several ledger lines, or several statement lines to one ledger line, not several to several');
+  }
+  const sLines = await trx('bank_statement_lines').whereIn('id', sIds).select('id', 'statement_id', 'date', 'amount');
+  if (sLines.length !== sIds.length) {
+    const found = new Set(sLines.map((l: any) => Number(l.id)));
+    throw notFound(`statement line ${sIds.filter((i) => !found.has(i)).join(', ')}`);
+  }
+  const statementIds = new Set(sLines.map((l: any) => l.statement_id));
+  if (statementIds.size !== 1) throw badRequest('the statement lines of one match must come from one statement');
+  const s = await lockOpenStatement(trx, [...statementIds][0]);
+  const already = await trx('reconciliation_match_statement_lines').whereIn('statement_line_id', sIds).first('statement_line_id', 'match_id');
+  if (already) throw conflict('already_matched', `statement line ${already.statement_line_id} is already in match ${already.match_id}`, { matchId: Number(already.match_id) });
+  const alreadyL = await trx('reconciliation_match_ledger_lines').whereIn('ledger_line_id', lIds).first('ledger_line_id', 'match_id');
+  if (alreadyL) throw conflict('already_matched', `ledger line ${alreadyL.ledger_line_id} is already in match ${alreadyL.match_id}`, { matchId: Number(alreadyL.match_id) });
+  // Ledger lines must be 1002 lines of the statement's fund; a year either side of the period is searched.
+  const want = new Set(lIds);
+  const lLines = (await bankLines(trx, s.fund, addDays(s.period_from, -366), addDays(s.period_to, 366))).filter((l) => want.has(l.lineId));
+  if (lLines.length !== lIds.length) {
+    const found = new Set(lLines.map((l) => l.lineId));
+    throw notFound(`ledger line ${lIds.filter((i) => !found.has(i)).join(', ')} among the bank (1002) lines of fund ${s.fund} within a year of the statement period`);
+  }
+  const sTotal = sum(sLines.map((l: any) => l.amount)), lTotal = sum(lLines.map((l) => l.amount));
+  if (!sTotal.eq(lTotal)) {
+    throw unprocessable('match_amounts_differ', `the statement lines total ${money(sTotal)} and the ledger lines total ${money(lTotal)}; a match needs them equal`, { statementTotal: money(sTotal), ledgerTotal: money(lTotal) });
+  }
+  const latest = [...sLines.map((l: any) => l.date as string), ...lLines.map((l) => l.date)].sort().at(-1)!;
+  await refuseIfFrozen(trx, s.fund, latest);
+  const [m] = await trx('reconciliation_matches').insert({ statement_id: s.id, rule: 'manual', score: 100, note: input.note ?? null, created_by: actor, created_at: clock.now() }).returning('id');
+  const matchId = Number(m.id);
+  await trx('reconciliation_match_statement_lines').insert(sIds.map((id) => ({ match_id: matchId, statement_line_id: id })));
+  await trx('reconciliation_match_ledger_lines').insert(lLines.map((l) => ({ match_id: matchId, ledger_line_id: l.lineId, fund: s.fund, date: l.date, amount: l.amount })));
+  await appendAudit(trx, {
+    actor, action: 'reconciliation.matched', subject: `bank-statement:${s.id}`,
+    publicPayload: { fund: s.fund, matchId, amount: money(sTotal) },
+    privatePayload: { statementLineIds: sIds, ledgerLineIds: lIds, note: input.note ?? null },
+  });
+  return matchView(trx, matchId);
+}
+
+/** DELETE /reconciliation/matches/:id */
+export async function deleteMatch(trx: Knex.Transaction, actor: string, matchId: number) {
+  const before = await matchView(trx, matchId);
+  const s = await lockOpenStatement(trx, before.statementId);
+  const latest = [...before.statementLines.map((l) => l.date), ...before.ledgerLines.map((l) => l.date)].sort().at(-1)!;
+  await refuseIfFrozen(trx, s.fund, latest);
+  await trx('reconciliation_matches').where({ id: matchId }).delete();
+  await appendAudit(trx, {
+    actor, action: 'reconciliation.unmatched', subject: `bank-statement:${s.id}`,
+    publicPayload: { fund: s.fund, matchId },
+    privatePayload: { rule: before.rule, statementLineIds: before.statementLines.map((l) => l.id), ledgerLineIds: before.ledgerLines.map((l) => l.id) },
+  });
+  return { ...before, deleted: true };
+}
+
+interface ReportLine {
+  id: number;
+  date: string;
+  amount: string;
+  description: string;
+}
+
+/**
+ * GET /bank-statements/:id/reconciliation, as at the statement's period end (periodTo):
+ *   difference = statement closing balance − ledger 1002 balance at periodTo
+ * What may explain it (timing differences, as a bank reconciliation allows):
+ *   - ledger lines dated up to periodTo that the bank had not cleared by periodTo (payments and deposits in
+ *     transit): `unmatchedLedgerLines`, total `ledgerItemsNotInBank`;
+ *   - bank lines matched to ledger lines booked after periodTo: `bankItemsBookedLater`;
+ *   - a reversed entry and its reversal, both unmatched, cancel out (`cancelledLedgerLines`).
+ * What does not: bank lines no ledger line answers yet (`unmatchedStatementLines`, e.g. a bank fee not
+ * booked, or two payments of one amount a person has to tell apart), and an opening balance the ledger does
+ * not agree with. They stay in
+ *   unexplainedDifference = difference + ledgerItemsNotInBank − bankItemsBookedLater,
+ * which must be zero to close. Bank lines of this and earlier statements of the fund count; a match is
+ * cleared at periodTo when every line in it is dated on or before periodTo.
+ */
+export async function reconciliationReport(db: Db, id: number) {
+  const s = await findStatement(db, id);
+  const periodTo = s.period_to;
+  const scope = await db('bank_statements').where({ fund: s.fund }).where('period_to', '<=', periodTo).select('id', 'period_from');
+  const scopeFrom = scope.reduce((min: string, r: any) => (r.period_from < min ? r.period_from : min), s.period_from);
+  const scopeIds = scope.map((r: any) => r.id);
+  // One after the other: db may be a transaction (one connection).
+  const ledgerBalance = await bankBalanceAsOf(db, s.fund, periodTo);
+  const ledger = await bankLines(db, s.fund, scopeFrom, periodTo);
+  // Matches of the fund that are not cleared at periodTo: some line in them is dated after it.
+  const late = await db.raw(
+    `SELECT m.id FROM reconciliation_matches m JOIN bank_statements b ON b.id = m.statement_id
+      WHERE b.fund = ?
+        AND (EXISTS (SELECT 1 FROM reconciliation_match_statement_lines ms JOIN bank_statement_lines l ON l.id = ms.statement_line_id WHERE ms.match_id = m.id AND l.date > ?)
+          OR EXISTS (SELECT 1 FROM reconciliation_match_ledger_lines ml WHERE ml.match_id = m.id AND ml.date > ?))`,
+    [s.fund, periodTo, periodTo],
+  );
+  const notCleared = new Set<number>(late.rows.map((r: any) => Number(r.id)));
+  const stmtLines = await db('bank_statement_lines as l')
+    .leftJoin('reconciliation_match_statement_lines as ms', 'ms.statement_line_id', 'l.id')
+    .whereIn('l.statement_id', scopeIds).where('l.date', '<=', periodTo)
+    .orderBy(['l.date', 'l.id'])
+    .select('l.id', 'l.statement_id', 'l.date', 'l.amount', 'l.description', 'ms.match_id');
+  const ledgerMatch = new Map<number, number>();
+  if (ledger.length) {
+    const rows = await db('reconciliation_match_ledger_lines').where({ fund: s.fund }).whereBetween('date', [scopeFrom, periodTo]).select('ledger_line_id', 'match_id');
+    for (const r of rows) ledgerMatch.set(Number(r.ledger_line_id), Number(r.match_id));
+  }
+  const unmatchedStatementLines: (ReportLine & { statementId: number })[] = [];
+  const bookedLater: (ReportLine & { statementId: number; matchId: number })[] = [];
+  let matchedTotal = new Decimal(0);
+  for (const l of stmtLines as any[]) {
+    const mid = l.match_id === null ? null : Number(l.match_id);
+    const line = { id: Number(l.id), statementId: l.statement_id, date: l.date, amount: money(l.amount), description: l.description };
+    if (mid !== null && l.statement_id === s.id) matchedTotal = matchedTotal.plus(l.amount);
+    if (mid === null) unmatchedStatementLines.push(line);
+    else if (notCleared.has(mid)) bookedLater.push({ ...line, matchId: mid });
+  }
+  let outstanding = ledger.filter((l) => {
+    const mid = ledgerMatch.get(l.lineId);
+    return mid === undefined || notCleared.has(mid);
+  });
+  // A reversed entry and its reversal (sourceRef = the original's number), both outstanding, cancel out.
+  const byNumber = new Map(outstanding.filter((l) => l.reversed).map((l) => [l.entryNumber, l]));
+  const cancelled = new Set<number>();
+  for (const r of outstanding) {
+    if (!r.reversed || !r.sourceRef) continue;
+    const o = byNumber.get(r.sourceRef);
+    if (o && o.lineId !== r.lineId && !cancelled.has(o.lineId) && new Decimal(o.amount).plus(r.amount).isZero()) {
+      cancelled.add(o.lineId);
+      cancelled.add(r.lineId);
+    }
+  }
+  const cancelledLedgerLines = outstanding.filter((l) => cancelled.has(l.lineId)).map(ledgerReportLine);
+  outstanding = outstanding.filter((l) => !cancelled.has(l.lineId));
+  const unmatchedLedgerLines = outstanding.map(ledgerReportLine);
+  const difference = new Decimal(s.closing_balance).minus(ledgerBalance);
+  const bankOnly = sum(unmatchedStatementLines.map((l) => l.amount));
+  const later = sum(bookedLater.map((l) => l.amount));
+  const inTransit = sum(unmatchedLedgerLines.map((l) => l.amount));
+  const unexplained = difference.plus(inTransit).minus(later);
+  invariant(sum(cancelledLedgerLines.map((l) => l.amount)).isZero(), 'cancelled ledger lines must net to zero');
+  return {
+    statementId: s.id,
+    fund: s.fund,
+    periodFrom: s.period_from,
+    periodTo,
+    status: s.status,
+    statementClosingBalance: money(s.closing_balance),
+    ledgerBalance: money(ledgerBalance),
+    matchedTotal: money(matchedTotal),
+    unmatchedStatementLines,
+    unmatchedLedgerLines,
+    difference: money(difference),
+    explained: {
+      ledgerItemsNotInBank: money(inTransit),
+      bankItemsBookedLater: money(later),
+      bookedLaterLines: bookedLater,
+      cancelledLedgerLines,
+      /** Not an explanation: bank lines still to book or match (fees, interest, ambiguous payments). */
+      bankItemsNotInLedger: money(bankOnly),
+      /** The rest: the opening balance against the ledger, or a statement missing between two others. */
+      other: money(unexplained.minus(bankOnly)),
+    },
+    unexplainedDifference: money(unexplained),
+    canClose: s.status === 'open' && unexplained.isZero(),
+  };
+}
+
+const ledgerReportLine = (l: LedgerBankLine): ReportLine & { entryNumber: string; reversed: boolean } => ({
+  id: l.lineId, date: l.date, amount: l.amount, description: l.description, entryNumber: l.entryNumber, reversed: l.reversed,
+});
+
+/** POST /bank-statements/:id/close: only when the unexplained difference is zero; then nothing changes. */
+export async function closeStatement(trx: Knex.Transaction, actor: string, id: number) {
+  const s = await lockOpenStatement(trx, id);
+  const report = await reconciliationReport(trx, id);
+  if (!new Decimal(report.unexplainedDifference).isZero()) {
+    throw unprocessable('unreconciled_difference', `the reconciliation leaves ${report.unexplainedDifference} unexplained; match or book the open items first`, {
+      difference: report.difference, unexplainedDifference: report.unexplainedDifference,
+      unmatchedStatementLines: report.unmatchedStatementLines.length, unmatchedLedgerLines: report.unmatchedLedgerLines.length,
+    });
+  }
+  const [row] = await trx('bank_statements').where({ id }).update({ status: 'closed', closed_by: actor, closed_at: clock.now() }).returning('*');
+  await appendAudit(trx, {
+    actor, action: 'reconciliation.closed', subject: `bank-statement:${id}`,
+    publicPayload: { fund: s.fund, periodTo: s.period_to, statementClosingBalance: report.statementClosingBalance, ledgerBalance: report.ledgerBalance },
+    privatePayload: { difference: report.difference, ledgerItemsNotInBank: report.explained.ledgerItemsNotInBank, bankItemsBookedLater: report.explained.bankItemsBookedLater },
+  });
+  return { ...statementView(row as StatementRow), reconciliation: { ...report, status: 'closed', canClose: false } };
+}
+
