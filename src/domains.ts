@@ -7,10 +7,11 @@ import { ledgerRoutes } from './ledger';
 import { householdRoutes } from './households';
 import { reconciliationRoutes } from './reconciliation';
 import { aidRoutes } from './aid';
+import { reportRoutes } from './reports';
 
 /** Each domain's router, mounted under /api/v1. A new domain adds one line here. */
 export function domainRouters(ctx: AppContext): Router[] {
-  return [authRoutes(ctx), auditRoutes(ctx), referenceRoutes(ctx), ledgerRoutes(ctx), householdRoutes(ctx), reconciliationRoutes(ctx), aidRoutes(ctx)];
+  return [authRoutes(ctx), auditRoutes(ctx), referenceRoutes(ctx), ledgerRoutes(ctx), householdRoutes(ctx), reconciliationRoutes(ctx), aidRoutes(ctx), reportRoutes(ctx)];
 }
 
 /** Routes whose bodies may be larger than BODY_LIMIT (imported files). */

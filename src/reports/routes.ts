@@ -1,0 +1,142 @@
+import { Router, type Response } from 'express';
+import Joi from 'joi';
+import { defineRoute, type AppContext } from '../http/route';
+import { dateSchema } from '../platform/clock';
+import { badRequest } from '../platform/errors';
+import type { ReportSink } from '../../reports/kit';
+import { publishReport, verifyReport, type Renderer, type ReportKind } from './publish';
+import { aidDisclosure, auditAttestation, exitProgress, exitProgressParams, fundStatementReport } from './renderers';
+import { exportGrants, type TextSink } from './open-data';
+
+const PDF = 'application/pdf';
+const fundCode = () => Joi.string().max(32).pattern(/^[A-Z0-9-]+$/);
+const period = { from: dateSchema().required(), to: dateSchema().required() };
+const checkPeriod = (q: { from: string; to: string }) => {
+  if (q.from > q.to) throw badRequest('from must not be after to', [{ in: 'query', path: 'to', message: '"to" must be on or after "from"' }]);
+};
+
+/** Writes to an HTTP response, honouring back-pressure; a client that goes away aborts the generation. */
+function responseSink(res: Response, headers: Record<string, string>): ReportSink & TextSink {
+  let closed = false;
+  res.once('close', () => (closed = true));
+  return {
+    write(chunk: Buffer | string) {
+      if (closed) throw new Error('the client closed the connection');
+      if (!res.headersSent) {
+        res.status(200);
+        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      }
+      return res.write(chunk);
+    },
+    drain: () =>
+      new Promise<void>((resolve, reject) => {
+        if (closed) return reject(new Error('the client closed the connection'));
+        if (!res.writableNeedDrain) return resolve(); // it drained already while we were busy
+        const done = () => {
+          res.off('close', gone);
+          resolve();
+        };
+        const gone = () => {
+          res.off('drain', done);
+          reject(new Error('the client closed the connection'));
+        };
+        res.once('drain', done);
+        res.once('close', gone);
+      }),
+  };
+}
+
+/**
+ * Streams a report and publishes it. The last bytes are written as they are made, but the response is ended
+ * only once the report.published row is committed: if publishing fails, the connection is cut, so no client
+ * holds a complete PDF whose hash the log does not know.
+ */
+async function sendReport<P extends Record<string, unknown>>(app: AppContext, res: Response, kind: ReportKind, params: P, render: Renderer<P>, actor: string) {
+  const sink = responseSink(res, {
+    'Content-Type': PDF,
+    'Content-Disposition': `inline; filename="${kind}.pdf"`,
+    'Cache-Control': 'no-store',
+    Trailer: 'X-Report-SHA256',
+  });
+  try {
+    const pub = await publishReport(app.db, kind, params, render, sink, { actor });
+    res.addTrailers({ 'X-Report-SHA256': pub.sha256 });
+    res.end();
+  } catch (e) {
+    if (res.headersSent) res.destroy();
+    throw e;
+  }
+}
+
+const pdfDoc = (summary: string) => ({ responses: { 200: { description: summary, content: { [PDF]: { schema: { type: 'string', format: 'binary' } } } } } });
+
+export function reportRoutes(app: AppContext) {
+  const r = Router();
+  defineRoute<unknown, { fund: string; from: string; to: string }>(r, app, {
+    method: 'get', path: '/reports/fund-statement.pdf', tag: 'reports', access: ['finance', 'auditor'], produces: PDF,
+    summary: 'Fund statement PDF (基金收支报表): opening, donations, allocations, aid paid, other, closing — per fund and for the subtree; published to the audit log',
+    query: Joi.object({ fund: fundCode().required(), ...period }),
+    openapi: pdfDoc('The PDF'),
+    handler: async ({ res, query, user }) => {
+      checkPeriod(query);
+      await sendReport(app, res, 'fund-statement', { fund: query.fund, from: query.from, to: query.to }, fundStatementReport, user!.username);
+    },
+  });
+  defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
+    method: 'get', path: '/reports/aid-disclosure.pdf', tag: 'reports', access: 'public', produces: PDF,
+    summary: 'Aid disclosure PDF (应急救助公示): every paid case of the period, masked, with totals by reason and district; streamed; published to the audit log',
+    query: Joi.object({ fund: fundCode(), ...period }),
+    openapi: pdfDoc('The PDF'),
+    handler: async ({ res, query, user }) => {
+      checkPeriod(query);
+      const params = { from: query.from, to: query.to, ...(query.fund ? { fund: query.fund } : {}) };
+      await sendReport(app, res, 'aid-disclosure', params, aidDisclosure, user?.username ?? 'public');
+    },
+  });
+  defineRoute<unknown, { year: number }>(r, app, {
+    method: 'get', path: '/reports/exit-progress.pdf', tag: 'reports', access: ['auditor', 'admin'], produces: PDF,
+    summary: 'Exit-target progress PDF (解困脱困目标进度): the tracker, a monthly chart, districts against quota; published to the audit log',
+    query: Joi.object({ year: Joi.number().integer().min(2000).max(2099).required() }),
+    openapi: pdfDoc('The PDF'),
+    handler: async ({ res, query, user }) => {
+      await sendReport(app, res, 'exit-progress', exitProgressParams(query.year), exitProgress, user!.username);
+    },
+  });
+  defineRoute(r, app, {
+    method: 'get', path: '/reports/audit-attestation.pdf', tag: 'reports', access: ['auditor', 'admin'], produces: PDF,
+    summary: 'Audit attestation PDF (审计链证明): chain length, head, a full verification run now, actions by type and month; published to the audit log',
+    openapi: pdfDoc('The PDF'),
+    handler: async ({ res, user }) => {
+      await sendReport(app, res, 'audit-attestation', {}, auditAttestation, user!.username);
+    },
+  });
+  defineRoute<unknown, { sha256: string }>(r, app, {
+    method: 'get', path: '/public/reports/verify', tag: 'public', access: 'public',
+    summary: 'Was a report with this SHA-256 issued? Kind, parameters, the audit head it was made at, when and at which seq it was published',
+    query: Joi.object({ sha256: Joi.string().length(64).hex().required() }),
+    handler: async ({ query }) => verifyReport(app.db, query.sha256),
+  });
+  defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
+    method: 'get', path: '/public/export/360giving.json', tag: 'public', access: 'public', produces: 'application/json',
+    summary: 'Paid aid of the period as a 360Giving data package {grants: [...]} (masked; amountAwarded is a number, as that standard wants)',
+    query: Joi.object({ fund: fundCode(), ...period }),
+    handler: async ({ res, query }) => {
+      checkPeriod(query);
+      const sink = responseSink(res, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+      await exportGrants(app.db, query, 'json', sink);
+      res.end();
+    },
+  });
+  defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
+    method: 'get', path: '/reports/360giving.csv', tag: 'reports', access: ['finance', 'auditor'], produces: 'text/csv',
+    summary: 'The 360Giving grants of the period as CSV (UTF-8 with BOM; exact decimal amounts) for finance',
+    query: Joi.object({ fund: fundCode(), ...period }),
+    handler: async ({ res, query }) => {
+      checkPeriod(query);
+      const sink = responseSink(res, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="360giving-${query.from}-${query.to}.csv"`, 'Cache-Control': 'no-store' });
+      await exportGrants(app.db, query, 'csv', sink);
+      res.end();
+    },
+  });
+  return r;
+}
