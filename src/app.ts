@@ -9,6 +9,7 @@ import { authenticate } from './auth';
 import { registeredRoutes, type AppContext } from './http/route';
 import { buildOpenApi } from './http/openapi';
 import { domainRouters, LARGE_BODY_PATHS } from './domains';
+import { webRouter } from './web';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = require('../package.json').version;
@@ -23,6 +24,7 @@ const PG_CLIENT_ERRORS: Record<string, [number, string]> = {
   '22021': [400, 'validation_failed'], // bad byte sequence (NUL in text)
   '23505': [409, 'conflict'],
   '23001': [409, 'immutable'],
+  '57014': [503, 'statement_timeout'], // cancelled by STATEMENT_TIMEOUT_SECONDS
 };
 
 // The database went away (restart, failover): the client should retry, so this is a 503, not a 500.
@@ -76,6 +78,7 @@ export function createApp(ctx: AppContext) {
   });
   app.use('/docs', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: 'index.html' }));
 
+  app.use('/', webRouter(ctx)); // the web console (src/web): pages, after the API and before the 404
 
   app.use((req, _res, next) => next(new AppError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -96,7 +99,7 @@ export function createApp(ctx: AppContext) {
       [status, code, message] = [503, 'unavailable', 'the database is not reachable: retry the request (with the same Idempotency-Key)'];
     } else if (e.code && PG_CLIENT_ERRORS[e.code]) {
       [status, code] = PG_CLIENT_ERRORS[e.code]!;
-      message = status === 400 ? 'a value in the request is out of range or malformed' : 'the change conflicts with data that exists';
+      message = status === 400 ? 'a value in the request is out of range or malformed' : status === 503 ? 'the request took too long and was cancelled: nothing was changed' : 'the change conflicts with data that exists';
     }
     if ((err as Error)?.name === 'KnexTimeoutError') [status, code, message] = [503, 'unavailable', 'the database is busy or not reachable: retry the request'];
     if (status >= 500) req.log.error({ err }, 'request failed');

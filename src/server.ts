@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from './platform/config';
@@ -22,7 +22,10 @@ export interface RunningService {
 /** Requests Node rejects before express sees them (oversized headers or URL, bad HTTP) still get the design's error format. */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex) {
   if (!socket.writable) return socket.destroy();
-  const [status, text, code] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'headers_too_large'] : [400, 'Bad Request', 'bad_request'];
+  const [status, text, code] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'headers_too_large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'request_timeout']
+    : [400, 'Bad Request', 'bad_request'];
   const body = JSON.stringify({ error: { code, message: `the request was refused before it was read: ${text.toLowerCase()}`, details: null } });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
@@ -36,7 +39,7 @@ export async function startService(config: Config, opts: { fastDb?: boolean } = 
     log.info({ dataDir: config.dataDir }, 'no DATABASE_URL: starting the embedded PostgreSQL');
     embedded = await startEmbeddedDb({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'warmth', fast: opts.fastDb, log: (l) => log.debug({ pg: l }) });
   }
-  const db = createKnex(url ?? embedded!.url);
+  const db = createKnex(url ?? embedded!.url, undefined, config.statementTimeoutMs);
   try {
     await migrateToLatest(db);
     configureAuditSecret(config.auditSecret);
@@ -46,9 +49,14 @@ export async function startService(config: Config, opts: { fastDb?: boolean } = 
     if (config.adminUsername && config.adminPassword) await ensureAdmin(db, config.adminUsername, config.adminPassword);
     await seedOnFirstStart(ctx);
     const app = createApp(ctx);
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.once('error', reject);
+    // Time limits: a request must arrive whole within REQUEST_TIMEOUT_SECONDS; slow clients are cut off (408).
+    const server = http.createServer(
+      { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(config.requestTimeoutMs, 60_000), connectionsCheckingInterval: Math.min(config.requestTimeoutMs, 5_000) },
+      app,
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
     });
     server.on('clientError', answerClientError);
     const address = server.address();

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import Joi from 'joi';
-import { rateLimit } from 'express-rate-limit';
 import { defineRoute, type AppContext } from '../http/route';
-import { AppError } from '../platform/errors';
+import { perClientLimit } from '../http/rate-limit';
 import { amountSchema } from '../platform/money';
 import { dateSchema } from '../platform/clock';
 import { intCursor, pageQuery } from '../platform/paging';
@@ -100,16 +99,7 @@ export function aidRoutes(app: AppContext) {
 
   // Anyone may object without logging in, so the route is rate-limited per client address.
   const objectionPath = '/public/notices/:caseNo/objections';
-  r.post(
-    objectionPath,
-    rateLimit({
-      windowMs: 15 * 60_000,
-      limit: app.config.objectionRateLimit,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many objections from this address: try again later')),
-    }),
-  );
+  r.post(objectionPath, perClientLimit(app.config.objectionRateLimit, 'objections'));
   defineRoute<{ text: string; contact?: string }, unknown, { caseNo: string }>(r, app, {
     method: 'post', path: objectionPath, tag: 'public', access: 'public', write: true, status: 201,
     summary: 'File an objection to a case in notice (no login; text only, ≤ 2,000 characters; rate-limited)',

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import { defineRoute, type AppContext } from '../http/route';
+import { perClientLimit } from '../http/rate-limit';
 import { ROLES } from './model';
 import { createUser, listUsers, login, logout, updateUser, type NewUser, type UserChange } from './service';
 
@@ -11,6 +12,7 @@ const district = Joi.string().max(8).allow(null);
 
 export function authRoutes(app: AppContext) {
   const r = Router();
+  r.post('/auth/login', perClientLimit(app.config.loginRateLimit, 'login attempts'));
   defineRoute<{ username: string; password: string }>(r, app, {
     method: 'post', path: '/auth/login', tag: 'auth', access: 'public',
     summary: 'Log in: returns a bearer token. Five wrong passwords lock the account for 15 minutes.',

@@ -40,6 +40,11 @@ export interface Config {
   noticeSweepMs: number;
   /** Bank reconciliation: how many days apart a statement line and a ledger line may be to auto-match. */
   reconcileMatchWindowDays: number;
+  loginRateLimit: number;
+  publicReportRateLimit: number;
+  /** Longest a request may take to arrive, and longest one SQL statement may run. */
+  requestTimeoutMs: number;
+  statementTimeoutMs: number;
 }
 
 const schema = Joi.object({
@@ -66,6 +71,10 @@ const schema = Joi.object({
   OBJECTION_RATE_LIMIT: Joi.number().integer().min(1).max(100000).default(5),
   NOTICE_SWEEP_SECONDS: Joi.number().min(0.1).max(3600).default(5),
   RECONCILE_MATCH_WINDOW_DAYS: Joi.number().integer().min(0).max(31).default(3),
+  LOGIN_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
+  PUBLIC_REPORT_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
+  REQUEST_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(60),
+  STATEMENT_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(30),
 }).and('ADMIN_USERNAME', 'ADMIN_PASSWORD').unknown(true);
 
 export class ConfigError extends Error {}
@@ -113,5 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     objectionRateLimit: value.OBJECTION_RATE_LIMIT,
     noticeSweepMs: Math.round(value.NOTICE_SWEEP_SECONDS * 1000),
     reconcileMatchWindowDays: value.RECONCILE_MATCH_WINDOW_DAYS,
+    loginRateLimit: value.LOGIN_RATE_LIMIT,
+    publicReportRateLimit: value.PUBLIC_REPORT_RATE_LIMIT,
+    requestTimeoutMs: Math.round(value.REQUEST_TIMEOUT_SECONDS * 1000),
+    statementTimeoutMs: Math.round(value.STATEMENT_TIMEOUT_SECONDS * 1000),
   };
 }

@@ -25,10 +25,11 @@ class TsMigrationSource implements Knex.MigrationSource<string> {
   }
 }
 
-export function createKnex(url: string, pool = { min: 0, max: 20 }): Knex {
+export function createKnex(url: string, pool = { min: 0, max: 20 }, statementTimeoutMs = 30_000): Knex {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: url, application_name: 'warmth-ledger' },
+    // A runaway statement is cancelled (the request gets an error, its transaction rolls back).
+    connection: { connectionString: url, application_name: 'warmth-ledger', statement_timeout: statementTimeoutMs },
     pool,
     // Fail fast (503) when the database is away instead of queueing requests for a minute.
     acquireConnectionTimeout: 10_000,

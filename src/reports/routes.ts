@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import Joi from 'joi';
 import { defineRoute, type AppContext } from '../http/route';
+import { perClientLimit } from '../http/rate-limit';
 import { dateSchema } from '../platform/clock';
 import { badRequest } from '../platform/errors';
 import type { ReportSink } from '../../reports/kit';
@@ -72,6 +73,7 @@ const pdfDoc = (summary: string) => ({ responses: { 200: { description: summary,
 
 export function reportRoutes(app: AppContext) {
   const r = Router();
+  const publicLimit = perClientLimit(app.config.publicReportRateLimit, 'public report requests');
   defineRoute<unknown, { fund: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/reports/fund-statement.pdf', tag: 'reports', access: ['finance', 'auditor'], produces: PDF,
     summary: 'Fund statement PDF (基金收支报表): opening, donations, allocations, aid paid, other, closing — per fund and for the subtree; published to the audit log',
@@ -82,6 +84,9 @@ export function reportRoutes(app: AppContext) {
       await sendReport(app, res, 'fund-statement', { fund: query.fund, from: query.from, to: query.to }, fundStatementReport, user!.username);
     },
   });
+  // Public and costly (and each new report appends an audit row): limited per client address.
+  r.get('/reports/aid-disclosure.pdf', (req, res, next) => (req.user ? next() : publicLimit(req, res, next)));
+  r.get('/public/export/360giving.json', (req, res, next) => (req.user ? next() : publicLimit(req, res, next)));
   defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/reports/aid-disclosure.pdf', tag: 'reports', access: 'public', produces: PDF,
     summary: 'Aid disclosure PDF (应急救助公示): every paid case of the period, masked, with totals by reason and district; streamed; published to the audit log',

@@ -9,8 +9,6 @@ import { startService, type RunningService } from '../../src/server';
 export const ADMIN = { username: 'test-admin', password: 'Test-admin-pass-1' };
 
 let service: RunningService | undefined;
-let tmpDir: string | undefined;
-let dropDatabase: (() => Promise<void>) | undefined;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,26 +23,36 @@ export async function freePort(): Promise<number> {
 
 /** With DATABASE_URL the run gets a fresh database of its own on that server, dropped at the end. */
 async function freshDatabaseOn(url: string) {
-  const name = `warmth_test_${process.pid}_${Date.now()}`;
+  const name = `warmth_test_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1000)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const u = new URL(url);
   u.pathname = `/${name}`;
-  dropDatabase = async () => {
+  const drop = async () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.end();
   };
-  return u.toString();
+  return { url: u.toString(), drop };
 }
 
 /** One real PostgreSQL and one service for the whole run: the embedded server in a temp folder, or DATABASE_URL. */
 export async function startTestService(extraEnv: Record<string, string> = {}) {
+  const started = await startIsolatedService(extraEnv);
+  service = started.service;
+  stopAll = started.stop;
+  return service;
+}
+
+let stopAll: (() => Promise<void>) | undefined;
+
+/** A service with its own fresh database (embedded in a temp folder, or a new database on DATABASE_URL). */
+export async function startIsolatedService(extraEnv: Record<string, string> = {}) {
   // /tmp so the 'postgres' user can reach the data folder when tests run as root.
-  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmth-test-'));
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmth-test-'));
   fs.chmodSync(tmpDir, 0o755);
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -58,21 +66,34 @@ export async function startTestService(extraEnv: Record<string, string> = {}) {
     PASSWORD_HASH_ROUNDS: '4',
     NOTICE_PERIOD: 'PT2S',
     NOTICE_SWEEP_SECONDS: '0.5',
-    OBJECTION_RATE_LIMIT: '40',
+    OBJECTION_RATE_LIMIT: '100000',
+    LOGIN_RATE_LIMIT: '100000',
+    PUBLIC_REPORT_RATE_LIMIT: '100000',
+    REQUEST_TIMEOUT_SECONDS: '3',
     EMBEDDED_PG_PORT: String(await freePort()),
     AUDIT_SECRET: 'test-audit-secret-0123456789',
     DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
     ...extraEnv,
   };
-  if (process.env.DATABASE_URL) env.DATABASE_URL = await freshDatabaseOn(process.env.DATABASE_URL);
-  service = await startService(loadConfig(env), { fastDb: true });
-  return service;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (process.env.DATABASE_URL) {
+    const fresh = await freshDatabaseOn(process.env.DATABASE_URL);
+    env.DATABASE_URL = fresh.url;
+    dropDatabase = fresh.drop;
+  }
+  const running = await startService(loadConfig(env), { fastDb: true });
+  return {
+    service: running,
+    async stop() {
+      await running.stop();
+      await dropDatabase?.();
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function stopTestService() {
-  await service?.stop();
-  await dropDatabase?.();
-  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  await stopAll?.();
   service = undefined;
 }
 

@@ -1,0 +1,124 @@
+import type { Router } from 'express';
+import { apiError, callApi, fieldErrors, qs } from '../api';
+import { html } from '../html';
+import { AID_REASON, DISTRICT, label } from '../i18n';
+import { csrfField, errorPage, field, fmtTime, langOf, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
+
+const pageQuery = (req: any) => ({ limit: Math.min(Number(req.query.limit) || 50, 500), cursor: typeof req.query.cursor === 'string' ? req.query.cursor : undefined });
+
+export function publicPages(r: Router) {
+  const noticeBoard = async (req: any, res: any, extra: { caseNo?: string; errors?: Record<string, string>; message?: string; text?: string; contact?: string; flash?: string; status?: number } = {}) => {
+    const t = tr(req), lang = langOf(req);
+    const out = await callApi(req, 'GET', `/public/notices${qs(pageQuery(req))}`, { token: null });
+    if (!out.ok) return errorPage(req, res, out.status, apiError(out).message);
+    const items: any[] = out.body.items;
+    const cols: Column<any>[] = [
+      { head: t('Case no.'), cell: (n) => n.caseNo },
+      { head: t('Name'), cell: (n) => n.maskedName },
+      { head: t('District'), cell: (n) => label(lang, DISTRICT, n.district), csv: (n) => n.district },
+      { head: t('Reason'), cell: (n) => label(lang, AID_REASON, n.reason), csv: (n) => n.reason },
+      { head: t('Approved amount'), cell: (n) => n.approvedAmount, num: true },
+      { head: t('Notice starts'), cell: (n) => fmtTime(n.noticeStart), csv: (n) => n.noticeStart },
+      { head: t('Notice ends'), cell: (n) => fmtTime(n.noticeEnd), csv: (n) => n.noticeEnd },
+      { head: t('Urgent'), cell: (n) => (n.urgent ? t('Yes') : t('No')) },
+    ];
+    if (wantsCsv(req)) return sendCsv(res, 'notices', cols, items);
+    const objectionForm = (n: any) => {
+      const mine = extra.caseNo === n.caseNo;
+      return html`<details class="objection"${mine ? html` open` : ''}><summary>${t('File an objection')} · ${n.caseNo}</summary>
+<form method="post" action="/notices/${n.caseNo}/objections">
+${csrfField(req)}
+${mine && extra.message ? html`<p class="error" role="alert">${extra.message}</p>` : ''}
+${field({ name: 'text', label: `${t('Your objection (text only)')} (${n.caseNo})`, textarea: true, required: true, value: mine ? extra.text : '', error: mine ? extra.errors?.text : undefined, attrs: 'maxlength="2000"' })}
+${field({ name: 'contact', label: `${t('Contact (optional)')} (${n.caseNo})`, value: mine ? extra.contact : '', error: mine ? extra.errors?.contact : undefined, attrs: 'maxlength="200"' })}
+<button type="submit">${t('File an objection')}</button>
+</form></details>`;
+    };
+    page(req, res, {
+      title: t('Notice board'),
+      status: extra.status,
+      flash: extra.flash,
+      body: html`<h1>${t('Notice board')}</h1>
+<p>${t('Cases in public notice')}. ${t('Names are masked; ID numbers, phones and addresses are never shown.')}</p>
+${table(req, cols, items, { nextCursor: out.body.nextCursor })}
+${items.length ? html`<h2>${t('File an objection')}</h2>${items.map(objectionForm)}` : ''}`,
+    });
+  };
+
+  r.get('/notices', (req, res) => noticeBoard(req, res, req.query.filed ? { flash: tr(req)('Objection received. Thank you.') } : {}));
+
+  r.post('/notices/:caseNo/objections', async (req, res) => {
+    const caseNo = String(req.params.caseNo);
+    const text = typeof req.body.text === 'string' ? req.body.text : '';
+    const contact = str(req.body.contact);
+    const out = await callApi(req, 'POST', `/public/notices/${encodeURIComponent(caseNo)}/objections`, { body: { text, ...(contact ? { contact } : {}) }, token: null });
+    if (out.ok) return res.redirect(303, '/notices?filed=1');
+    const e = apiError(out);
+    return noticeBoard(req, res, { caseNo, errors: fieldErrors(out), message: e.message, text, contact, status: out.status });
+  });
+
+  r.get('/disclosures', async (req, res) => {
+    const t = tr(req), lang = langOf(req);
+    const from = str(req.query.from), to = str(req.query.to), fund = str(req.query.fund);
+    const out = await callApi(req, 'GET', `/public/disclosures${qs({ from, to, fund, ...pageQuery(req) })}`, { token: null });
+    const errors = out.ok ? {} : fieldErrors(out);
+    const items: any[] = out.ok ? out.body.items : [];
+    const cols: Column<any>[] = [
+      { head: t('Case no.'), cell: (d) => d.caseNo },
+      { head: t('Name'), cell: (d) => d.maskedName },
+      { head: t('District'), cell: (d) => label(lang, DISTRICT, d.district), csv: (d) => d.district },
+      { head: t('Reason'), cell: (d) => label(lang, AID_REASON, d.reason), csv: (d) => d.reason },
+      { head: t('Fund'), cell: (d) => d.fund },
+      { head: t('Approved amount'), cell: (d) => d.approvedAmount, num: true },
+      { head: t('Paid on'), cell: (d) => d.paidAt },
+      { head: t('Notice'), cell: (d) => (d.noticeStart ? `${fmtTime(d.noticeStart)} – ${fmtTime(d.noticeEnd)}` : ''), csv: (d) => `${d.noticeStart ?? ''}/${d.noticeEnd ?? ''}` },
+      { head: t('Urgent'), cell: (d) => (d.urgent ? t('Yes') : t('No')) },
+    ];
+    if (wantsCsv(req)) return sendCsv(res, 'disclosures', cols, items);
+    page(req, res, {
+      title: t('Disclosures'),
+      body: html`<h1>${t('Disclosures')}</h1>
+<p>${t('Paid aid')}. ${t('Names are masked; ID numbers, phones and addresses are never shown.')}</p>
+<form method="get" action="/disclosures" class="filters">
+${field({ name: 'from', label: t('From'), type: 'date', value: from, error: errors.from })}
+${field({ name: 'to', label: t('To'), type: 'date', value: to, error: errors.to })}
+${field({ name: 'fund', label: t('Fund'), value: fund, error: errors.fund })}
+<button type="submit">${t('Filter')}</button>
+</form>
+${out.ok ? '' : html`<p class="error" role="alert">${apiError(out).message}</p>`}
+${table(req, cols, items, { nextCursor: out.ok ? out.body.nextCursor : null })}
+${from && to ? html`<p><a href="/api/v1/reports/aid-disclosure.pdf${qs({ from, to, fund })}" download>${t('Aid disclosure')} (PDF)</a></p>` : ''}`,
+    });
+  });
+
+  r.get('/verify', async (req, res) => {
+    const t = tr(req);
+    const sha = str(req.query.sha256).toLowerCase();
+    let result = html``;
+    if (sha) {
+      if (!/^[0-9a-f]{64}$/.test(sha)) {
+        result = html`<p class="error" role="alert">SHA-256: 64 hex</p>`;
+      } else {
+        const out = await callApi(req, 'GET', `/public/reports/verify${qs({ sha256: sha })}`, { token: null });
+        const found = out.ok && out.body?.issued === true;
+        result = found
+          ? html`<div class="ok" role="status" id="verify-result"><p><strong>${t('Verified: this report was published by the foundation.')}</strong></p>
+<dl>${Object.entries(out.body).map(([k, v]) => html`<dt>${k}</dt><dd>${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl></div>`
+          : out.status === 404 || out.ok
+            ? html`<p class="error" role="status" id="verify-result">${t('Not found: no report with this SHA-256 was published.')}</p>`
+            : html`<p class="error" role="alert" id="verify-result">${apiError(out).message}</p>`;
+      }
+    }
+    page(req, res, {
+      title: t('Verify a report'),
+      body: html`<h1>${t('Verify a report')}</h1>
+<p>${t('Paste a SHA-256 or choose a PDF: the file is hashed in your browser and never uploaded.')}</p>
+<form method="get" action="/verify" class="narrow" data-hash-form>
+${field({ name: 'pdf', label: t('PDF file'), type: 'file', attrs: 'accept="application/pdf" data-hash-into="f-sha256"' })}
+${field({ name: 'sha256', label: 'SHA-256', value: sha, attrs: 'pattern="[0-9a-fA-F]{64}" autocomplete="off" spellcheck="false"' })}
+<button type="submit">${t('Verify')}</button>
+</form>
+${result}`,
+    });
+  });
+}

@@ -1,0 +1,97 @@
+// Progressive enhancement only: every page works without this file.
+'use strict';
+(function () {
+  // Household form: reveal one more (server-rendered, hidden) member row.
+  document.querySelectorAll('[data-add-member]').forEach(function (btn) {
+    btn.addEventListener('click', function () {
+      var row = document.querySelector('[data-member-row][hidden]');
+      if (!row) { btn.disabled = true; return; }
+      row.hidden = false;
+      var first = row.querySelector('input');
+      if (first) first.focus();
+    });
+  });
+
+  // Report verification: hash the chosen PDF in the browser (never uploaded), then look the hash up.
+  document.querySelectorAll('input[data-hash-into]').forEach(function (input) {
+    var form = input.form;
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      var target = document.getElementById(input.getAttribute('data-hash-into'));
+      if (!file || !target) return;
+      if (!(window.crypto && crypto.subtle)) { target.focus(); return; }
+      file.arrayBuffer().then(function (buf) { return crypto.subtle.digest('SHA-256', buf); }).then(function (digest) {
+        target.value = Array.from(new Uint8Array(digest)).map(function (b) { return b.toString(16).padStart(2, '0'); }).join('');
+        input.disabled = true; // the file itself is never sent
+        form.submit();
+      });
+    });
+    form.addEventListener('submit', function () { input.disabled = true; });
+  });
+
+  // Manual journal entry: add lines, show debit/credit totals per fund live, refuse to post until balanced.
+  var jf = document.querySelector('[data-journal-form]');
+  if (jf) {
+    var lines = jf.querySelector('[data-lines]');
+    var out = jf.querySelector('[data-totals]');
+    var post = jf.querySelector('[data-post]');
+    var cents = function (v) { v = (v || '').trim(); if (!/^\d{1,13}(\.\d{1,2})?$/.test(v)) return v === '' ? 0 : NaN; var p = v.split('.'); return Number(p[0]) * 100 + Number(((p[1] || '') + '00').slice(0, 2)); };
+    var fmt = function (c) { return (c / 100).toFixed(2); };
+    var recompute = function () {
+      var perFund = {}; var bad = false; var any = false;
+      lines.querySelectorAll('[data-line]').forEach(function (row) {
+        if (row.hidden) return;
+        var fund = row.querySelector('[data-f="fund"]').value;
+        var d = cents(row.querySelector('[data-f="debit"]').value), c = cents(row.querySelector('[data-f="credit"]').value);
+        if (isNaN(d) || isNaN(c)) { bad = true; return; }
+        if (!fund || (d === 0 && c === 0)) return;
+        any = true;
+        perFund[fund] = perFund[fund] || { d: 0, c: 0 };
+        perFund[fund].d += d; perFund[fund].c += c;
+      });
+      var balanced = any && !bad;
+      out.textContent = '';
+      Object.keys(perFund).forEach(function (f) {
+        var t = perFund[f]; var ok = t.d === t.c; if (!ok) balanced = false;
+        var li = document.createElement('li');
+        li.className = ok ? 'good' : 'bad';
+        li.textContent = f + ': ' + fmt(t.d) + ' / ' + fmt(t.c) + (ok ? ' ✓' : ' ≠ (' + fmt(Math.abs(t.d - t.c)) + ')');
+        out.appendChild(li);
+      });
+      post.disabled = !balanced;
+      jf.setAttribute('data-balanced', balanced ? 'yes' : 'no');
+    };
+    lines.addEventListener('input', recompute);
+    lines.addEventListener('change', recompute);
+    var add = jf.querySelector('[data-add-line]');
+    if (add) add.addEventListener('click', function () {
+      var row = lines.querySelector('[data-line][hidden]');
+      if (!row) { add.disabled = true; return; }
+      row.hidden = false; row.querySelector('select, input').focus(); recompute();
+    });
+    recompute();
+  }
+
+  // Reconciliation: live difference of the lines ticked for a manual match.
+  var mf = document.querySelector('[data-match-form]');
+  if (mf) {
+    var show = mf.querySelector('[data-selected-diff]');
+    var upd = function () {
+      var s = 0;
+      mf.querySelectorAll('input[type=checkbox]:checked').forEach(function (cb) { s += Math.round(Number(cb.getAttribute('data-amount')) * 100) * (cb.name === 'ledgerLineIds' ? -1 : 1); });
+      show.textContent = (s / 100).toFixed(2);
+    };
+    mf.addEventListener('change', upd); upd();
+  }
+})();
+
+// Bank statement upload: read the chosen file (UTF-8 text) into the content field.
+document.querySelectorAll('input[data-read-into]').forEach(function (input) {
+  input.addEventListener('change', function () {
+    var file = input.files && input.files[0];
+    var target = document.getElementById(input.getAttribute('data-read-into'));
+    if (!file || !target) return;
+    file.text().then(function (text) { target.value = text; });
+  });
+  if (input.form) input.form.addEventListener('submit', function () { input.disabled = true; });
+});
