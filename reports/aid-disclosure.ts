@@ -8,23 +8,12 @@
 //      matters) to get the page count, then for real with that count, so every page carries "第 n 页 / 共 N 页"
 //      as it is written and no page has to be kept in memory to be numbered later.
 // Reading the rows twice costs a second scan; it buys exact page totals on every page and the totals up front.
+import type { Disclosure } from '../src/aid';
 import { Decimal } from '../src/platform/money';
 import { CONTENT_WIDTH, ReportWriter, formatAmount, type Column, type ReportMeta, type ReportResult, type ReportSink } from './kit';
 
 /** One paid case as the aid domain discloses it: already masked. */
-export interface DisclosureRow {
-  caseNo: string;
-  maskedName: string;
-  district: string;
-  reason: string;
-  approvedAmount: string;
-  paidAt: string;
-  fund: string;
-  urgent: boolean;
-  noticeStart: string | null;
-  noticeEnd: string | null;
-  paidBeforeNotice?: boolean;
-}
+export type DisclosureRow = Disclosure;
 
 export interface DisclosureLabels {
   district: (code: string) => string;

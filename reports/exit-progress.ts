@@ -1,23 +1,13 @@
 // 解困脱困目标进度 Exit-target progress: the tracker's figures, a monthly bar chart drawn with pdfkit's vector
 // graphics, and the breakdown by district against quota.
+import type { TargetProgress } from '../src/households';
 import { ReportWriter, type ReportMeta, type ReportResult, type ReportSink } from './kit';
 
-export interface ExitProgressData {
-  year: number;
-  asOf: string;
-  target: number;
-  exited: number;
-  remaining: number;
-  percent: number;
-  daysLeft: number;
-  requiredPerWeek: number;
-  currentPerWeek: number;
-  projectedYearEnd: number;
-  onTrack: boolean;
-  byDistrict: { district: string; label: string; quota: number | null; exited: number; remaining: number | null; percent: number | null }[];
-  byCategory: { category: string; label: string; exited: number }[];
-  byMonth: { month: string; exited: number }[];
-}
+/** The tracker's figures (households' TargetProgress) with display labels for districts and categories. */
+export type ExitProgressData = Omit<TargetProgress, 'byDistrict' | 'byCategory'> & {
+  byDistrict: (TargetProgress['byDistrict'][number] & { label: string })[];
+  byCategory: (TargetProgress['byCategory'][number] & { label: string })[];
+};
 
 const pct = (n: number | null) => (n === null ? '—' : `${n.toFixed(1)}%`);
 

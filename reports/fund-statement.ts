@@ -1,18 +1,9 @@
 // 基金收支报表 Fund statement: opening, donations, allocations in and out, aid paid, other income and
 // expenses, closing — per fund of the subtree and for the subtree, as the ledger computes them (to the fen).
+import type { FundStatementRow } from '../src/ledger';
 import { ReportWriter, formatAmount, type ReportMeta, type ReportResult, type ReportSink } from './kit';
 
-export interface FundStatementRowData {
-  fund: string;
-  opening: string;
-  donations: string;
-  allocationsIn: string;
-  allocationsOut: string;
-  aidPaid: string;
-  otherIncome: string;
-  otherExpenses: string;
-  closing: string;
-}
+export type FundStatementRowData = FundStatementRow;
 
 export interface FundStatementData {
   fund: { code: string; nameZh: string; nameEn: string };

@@ -7,7 +7,6 @@
 // The service runs on the embedded PostgreSQL (durable settings, as in production) in a temp folder.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +14,7 @@ import { loadConfig } from '../../src/platform/config';
 import { startService, type RunningService } from '../../src/server';
 import { createUser } from '../../src/auth';
 import { createFund } from '../../src/ledger';
+import { freePort } from '../../src/platform/free-port';
 
 const run$ = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -22,16 +22,6 @@ const CONCURRENCY = [1, 8, 32];
 const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
 const FUNDS = 32;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.once('error', reject);
-  });
-}
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { renderAidDisclosure, summarizeDisclosures, type DisclosureRow } from '../../reports/aid-disclosure';
 import type { ReportMeta } from '../../reports/kit';
+import { AID_REASONS as REASONS } from '../../src/aid';
 
 const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐龑𠮷'];
 const DISTRICTS = ['DC', 'XC', 'CY', 'HD', 'FT', 'SJS', 'MTG', 'FS', 'TZ', 'SY', 'CP', 'DX', 'HR', 'PG', 'MY', 'YQ'];
-const REASONS = ['illness', 'accident', 'disaster', 'education', 'hardship', 'other'];
 const DISTRICT_ZH: Record<string, string> = { DC: '东城区', XC: '西城区', CY: '朝阳区', HD: '海淀区', FT: '丰台区', SJS: '石景山区', MTG: '门头沟区', FS: '房山区', TZ: '通州区', SY: '顺义区', CP: '昌平区', DX: '大兴区', HR: '怀柔区', PG: '平谷区', MY: '密云区', YQ: '延庆区' };
 const REASON_ZH: Record<string, string> = { illness: '疾病', accident: '意外', disaster: '灾害', education: '助学', hardship: '生活困难', other: '其他' };
 
@@ -35,6 +35,7 @@ export async function* syntheticDisclosures(n: number, batch = 1000): AsyncItera
         noticeStart: urgent ? null : `${paid}T02:00:00.000Z`,
         noticeEnd: urgent ? null : `${paid}T02:00:00.000Z`,
         paidBeforeNotice: urgent,
+        recoveryOpened: false,
       });
     }
     yield rows;

@@ -1,3 +1,4 @@
+import type { BankLine } from '../ledger';
 // Words, limits and shapes of the reconciliation domain (see CONTEXT.md).
 
 /** Most lines one statement may carry. */
@@ -42,16 +43,6 @@ export class StatementFileError extends Error {
 }
 
 /** A 1002 line of the ledger, as the ledger's bankLines gives it. */
-export interface LedgerBankLine {
-  lineId: number;
-  entryId: number;
-  entryNumber: string;
-  date: string;
-  amount: string;
-  description: string;
-  memo: string | null;
-  sourceRef: string | null;
-  reversed: boolean;
-}
+export type LedgerBankLine = BankLine;
 
 export type MatchRule = 'reference' | 'amount_date' | 'manual';

@@ -1,25 +1,15 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/platform/config';
 import { startService, type RunningService } from '../../src/server';
+import { freePort } from '../../src/platform/free-port';
 
 export const ADMIN = { username: 'test-admin', password: 'Test-admin-pass-1' };
 
 let service: RunningService | undefined;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.once('error', reject);
-  });
-}
 
 /** With DATABASE_URL the run gets a fresh database of its own on that server, dropped at the end. */
 async function freshDatabaseOn(url: string) {
@@ -101,3 +91,5 @@ export function testService(): RunningService {
   if (!service) throw new Error('the test service is not running (test/hooks.ts starts it)');
   return service;
 }
+
+export { freePort };
