@@ -3,6 +3,7 @@ import type { Db } from '../platform/db';
 import { clock } from '../platform/clock';
 import { invariant } from '../platform/errors';
 import { GENESIS_HASH, canonicalPayload, chainHash, privateDigestOf } from './chain';
+import { sha256Hex } from '../platform/canonical-json';
 
 let secret: string | undefined;
 
@@ -35,26 +36,32 @@ export interface AuditEntry {
  * chain stays one line with gapless seq. Call it last in a transaction to hold the lock briefly.
  */
 export async function appendAudit(trx: Knex.Transaction, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
-  const head = await trx('audit_head').where({ id: 1 }).forUpdate().first();
-  const seq = Number(head.seq) + 1;
   const time = clock.now().toISOString();
   const publicPayload = entry.publicPayload ? canonicalPayload(entry.publicPayload) : 'null';
   const privatePayload = canonicalPayload({ actor: entry.actor, subject: entry.subject, ...entry.privatePayload });
   const privateDigest = privateDigestOf(auditSecret(), privatePayload);
-  const hash = chainHash({ seq, time, action: entry.action, publicPayload, privateDigest, prevHash: head.hash });
-  await trx('audit_log').insert({
-    seq,
-    time,
-    actor: entry.actor,
-    action: entry.action,
-    subject: entry.subject,
-    public_payload: entry.publicPayload ? publicPayload : null,
-    private_payload: privatePayload,
-    private_digest: privateDigest,
-    prev_hash: head.hash,
-    hash,
-  });
-  await trx('audit_head').where({ id: 1 }).update({ seq, hash });
+  // One statement (one round trip while the chain lock is held): lock the head, hash the new row onto it
+  // exactly as chainHash() does, insert the row, move the head. FOR UPDATE re-reads the head a concurrent
+  // append has just committed, so the chain cannot fork.
+  const { rows } = await trx.raw(
+    `WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+     next AS (
+       SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
+              encode(sha256(convert_to(concat_ws('|', head.hash, (head.seq + 1)::text, ?::text, ?::text, ?::text, ?::text), 'UTF8')), 'hex') AS hash
+       FROM head),
+     row AS (
+       INSERT INTO audit_log (seq, time, actor, action, subject, public_payload, private_payload, private_digest, prev_hash, hash)
+       SELECT next.seq, ?::timestamptz, ?, ?, ?, ?, ?, ?, next.prev_hash, next.hash FROM next
+       RETURNING seq, hash, prev_hash)
+     UPDATE audit_head SET seq = row.seq, hash = row.hash FROM row WHERE audit_head.id = 1 RETURNING row.seq, row.hash, row.prev_hash`,
+    [
+      time, entry.action, sha256Hex(publicPayload), privateDigest,
+      time, entry.actor, entry.action, entry.subject, entry.publicPayload ? publicPayload : null, privatePayload, privateDigest,
+    ],
+  );
+  const seq = Number(rows[0].seq);
+  const hash: string = rows[0].hash;
+  invariant(hash === chainHash({ seq, time, action: entry.action, publicPayload, privateDigest, prevHash: rows[0].prev_hash }), 'the chain hash computed in SQL differs from chainHash()');
   return { seq, hash };
 }
 
