@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { api, errorCode, userToken } from '../support/api';
+import crypto from 'node:crypto';
+import { api, adminToken, errorCode, userToken } from '../support/api';
+import { testService } from '../support/env';
 
 const ROLES = ['admin', 'officer', 'approver', 'finance', 'auditor'] as const;
 
@@ -26,6 +28,20 @@ describe('access matrix (every role × every operation)', () => {
       const r = await api(op.method, op.path, { body: op.method === 'GET' ? undefined : {} });
       expect(r.status, `${op.method} ${op.path}`).to.equal(401);
       expect(errorCode(r)).to.equal('unauthorized');
+    }
+  });
+
+  it('an expired token and a disabled user’s token: 401 on every operation that is not public', async () => {
+    const expired = await userToken(['admin', 'finance', 'auditor']);
+    const disabled = await userToken(['admin', 'finance', 'auditor']);
+    const tokenHash = crypto.createHash('sha256').update(expired.token).digest('hex');
+    await testService().ctx.db('sessions').where({ token_hash: tokenHash }).update({ expires_at: new Date(Date.now() - 1000) });
+    expect((await api('PATCH', `/users/${disabled.id}`, { token: await adminToken(), body: { disabled: true } })).status).to.equal(200);
+    for (const op of operations.filter((o) => o.access !== 'public')) {
+      for (const [who, token] of [['expired', expired.token], ['disabled', disabled.token]]) {
+        const r = await api(op.method, op.path, { token, body: op.method === 'GET' ? undefined : {} });
+        expect(r.status, `${who} ${op.method} ${op.path}`).to.equal(401);
+      }
     }
   });
 
