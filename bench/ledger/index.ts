@@ -15,6 +15,7 @@ import { startService, type RunningService } from '../../src/server';
 import { createUser } from '../../src/auth';
 import { createFund } from '../../src/ledger';
 import { freePort } from '../../src/platform/free-port';
+import { ServiceProcess, serviceEnv } from '../../test/chaos/harness';
 
 const run$ = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -137,6 +138,7 @@ export async function run() {
   };
   delete env.DATABASE_URL;
   const svc = await startService(loadConfig(env));
+  let stopRemote = async () => undefined as unknown;
   try {
     const db = svc.ctx.db;
     await db.transaction(async (trx) => {
@@ -144,7 +146,13 @@ export async function run() {
       await createFund(trx, 'bench', { code: 'BF', nameZh: '压测基金会', nameEn: 'Bench foundation', kind: 'foundation' });
       for (let i = 0; i < FUNDS; i++) await createFund(trx, 'bench', { code: `BF-${String(i).padStart(2, '0')}`, nameZh: `压测${i}`, nameEn: `Bench ${i}`, kind: 'district', parentCode: 'BF', district: 'CY' });
     });
-    const login = await fetch(`${svc.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-finance', password: 'Bench-finance-1' }) });
+    // The load goes to a service in its own process (as pgbench's client is apart from the server), on the
+    // same database; this process only sends requests and measures.
+    const dbUrl = (svc.ctx.db.client.config.connection as { connectionString: string }).connectionString;
+    const remote = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: dbUrl, DATA_DIR: dir, AUDIT_SECRET: env.AUDIT_SECRET!, DATA_KEY: env.DATA_KEY!, LOG_LEVEL: 'silent' }));
+    await remote.start();
+    stopRemote = () => remote.stop();
+    const login = await fetch(`${remote.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-finance', password: 'Bench-finance-1' }) });
     const token = ((await login.json()) as { token: string }).token;
 
     const pgUrl = new URL((svc.ctx.db.client.config.connection as { connectionString: string }).connectionString);
@@ -158,8 +166,8 @@ export async function run() {
     console.log('clients | pgbench tps  p50/p99 ms | 2-line entries/s  p50/p99 ms  ratio | 6-line entries/s  p50/p99 ms  ratio');
     for (const c of CONCURRENCY) {
       const pg = await pgbench(pgUrl.toString(), c, SECONDS, logDir);
-      const two = await postLoad(svc.url, token, 2, c, SECONDS);
-      const six = await postLoad(svc.url, token, 6, c, SECONDS);
+      const two = await postLoad(remote.url, token, 2, c, SECONDS);
+      const six = await postLoad(remote.url, token, 6, c, SECONDS);
       console.log(
         `${String(c).padStart(7)} | ${f1(pg.tps).padStart(11)}  ${f1(pg.p50)}/${f1(pg.p99)} | ${f1(two.perSecond).padStart(16)}  ${f1(two.p50)}/${f1(two.p99)}  ${(two.perSecond / pg.tps).toFixed(2)}` +
           ` | ${f1(six.perSecond).padStart(16)}  ${f1(six.p50)}/${f1(six.p99)}  ${(six.perSecond / pg.tps).toFixed(2)}${two.errors + six.errors ? `  (errors: ${two.errors + six.errors})` : ''}`,
@@ -183,6 +191,7 @@ export async function run() {
     const check = await db.raw(`SELECT count(*) AS c FROM ledger_balances b LEFT JOIN (SELECT account, fund, sum(debit) d, sum(credit) c FROM journal_lines GROUP BY 1, 2) l USING (account, fund) WHERE b.debit_total <> coalesce(l.d, 0) OR b.credit_total <> coalesce(l.c, 0)`);
     console.log(`maintained balances that differ from the lines: ${check.rows[0].c}; total run ${((performance.now() - t0) / 1000).toFixed(0)}s`);
   } finally {
+    await stopRemote();
     await svc.stop();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(logDir, { recursive: true, force: true });
