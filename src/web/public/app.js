@@ -85,13 +85,18 @@
   }
 })();
 
-// Bank statement upload: read the chosen file (UTF-8 text) into the content field.
+// Bank statement upload: read the chosen file into the content field. Chinese banks often export GBK:
+// a file that is not valid UTF-8 is decoded as GB18030 (a superset of GBK) in the browser.
 document.querySelectorAll('input[data-read-into]').forEach(function (input) {
   input.addEventListener('change', function () {
     var file = input.files && input.files[0];
     var target = document.getElementById(input.getAttribute('data-read-into'));
     if (!file || !target) return;
-    file.text().then(function (text) { target.value = text; });
+    file.arrayBuffer().then(function (buf) {
+      var text;
+      try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch (e) { text = new TextDecoder('gb18030').decode(buf); }
+      target.value = text.replace(/^\uFEFF/, '');
+    });
   });
   if (input.form) input.form.addEventListener('submit', function () { input.disabled = true; });
 });
