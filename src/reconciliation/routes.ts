@@ -6,7 +6,7 @@ import { signedAmountSchema } from '../platform/money';
 import { intCursor, pageQuery } from '../platform/paging';
 import { MAX_FILE_CHARS, MAX_MATCH_LINES } from './model';
 import {
-  closeStatement, configureMatchWindow, createManualMatch, deleteMatch, getMatch, getStatement, importStatement, listStatements,
+  closeStatement, configureMatchWindow, createManualMatch, deleteMatch, deleteStatement, getMatch, getStatement, importStatement, listStatements,
   reconciliationReport, runAutoMatch, type ImportInput, type ManualMatchInput,
 } from './service';
 
@@ -83,6 +83,12 @@ export function reconciliationRoutes(app: AppContext) {
     summary: 'Undo a match (not in a closed reconciliation)',
     params: Joi.object({ id: Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER).required() }),
     handler: async ({ trx, user, params }) => deleteMatch(trx, user!.username, params.id),
+  });
+  defineRoute<unknown, unknown, { id: number }>(r, app, {
+    method: 'delete', path: '/bank-statements/:id', tag: 'reconciliation', access: WRITE, write: true,
+    summary: 'Withdraw a wrongly imported statement: only while it is open and has no match',
+    params: id,
+    handler: async ({ trx, user, params }) => deleteStatement(trx, user!.username, params.id),
   });
   return r;
 }

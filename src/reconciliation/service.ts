@@ -309,6 +309,24 @@ export async function deleteMatch(trx: Knex.Transaction, actor: string, matchId:
   return { ...before, deleted: true };
 }
 
+/**
+ * Withdraws a wrongly imported statement (wrong fund, wrong period, wrong file) so the right one can be
+ * imported: only while it is open and has no match; the audit row keeps its fingerprint and counts.
+ */
+export async function deleteStatement(trx: Knex.Transaction, actor: string, id: number) {
+  const s = await lockOpenStatement(trx, id);
+  const matched = await trx('reconciliation_matches').where({ statement_id: id }).first('id');
+  if (matched) throw conflict('invalid_state', `statement ${id} has matches: undo them first`, { statementId: id });
+  const lines = await trx('bank_statement_lines').where({ statement_id: id }).delete();
+  await trx('bank_statements').where({ id }).delete();
+  await appendAudit(trx, {
+    actor, action: 'reconciliation.statement_deleted', subject: `bank-statement:${id}`,
+    publicPayload: { fund: s.fund, periodFrom: s.period_from, periodTo: s.period_to, lineCount: lines },
+    privatePayload: { fingerprint: s.fingerprint },
+  });
+  return { id, deleted: true, lineCount: lines };
+}
+
 interface ReportLine {
   id: number;
   date: string;

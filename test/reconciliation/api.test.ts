@@ -262,4 +262,26 @@ describe('reconciliation API: import, auto-match, manual match, report, close', 
     expect((await api('DELETE', '/reconciliation/matches/999999', { token: finance })).status).to.equal(404);
     expect((await api('GET', '/bank-statements/1/reconciliation', { token: officer })).status).to.equal(403);
   });
+  it('a wrongly imported statement can be withdrawn while open and unmatched, then imported again', async () => {
+    const fund = await newFund(finance);
+    await donate(finance, fund, '100.00', '2026-09-03');
+    const body = { fund, periodFrom: '2026-09-01', periodTo: '2026-09-30', openingBalance: '0.00', closingBalance: '100.00', format: 'csv', content: csvOf([['2026-09-03', '捐赠', 'D1', '爱心企业', '100.00']]) };
+    const first = await api('POST', '/bank-statements', { token: finance, body });
+    expect(first.status, first.text).to.equal(201);
+    expect((await api('DELETE', `/bank-statements/${first.body.id}`, { token: auditor })).status).to.equal(403);
+    const del = await api('DELETE', `/bank-statements/${first.body.id}`, { token: finance });
+    expect(del.status, del.text).to.equal(200);
+    expect((await api('GET', `/bank-statements/${first.body.id}`, { token: finance })).status).to.equal(404);
+    const again = await api('POST', '/bank-statements', { token: finance, body });
+    expect(again.status, again.text).to.equal(201);
+    const m = await api('POST', `/bank-statements/${again.body.id}/auto-match`, { token: finance, body: {} });
+    expect(m.body.matched, m.text).to.equal(1);
+    const seq = await auditSeq();
+    const refused = await api('DELETE', `/bank-statements/${again.body.id}`, { token: finance });
+    expect(refused.status).to.equal(409);
+    expect(errorCode(refused)).to.equal('invalid_state');
+    expect(await auditSeq()).to.equal(seq);
+    expect((await api('POST', `/bank-statements/${again.body.id}/close`, { token: finance, body: {} })).status).to.equal(200);
+    expect(errorCode(await api('DELETE', `/bank-statements/${again.body.id}`, { token: finance }))).to.equal('reconciliation_closed');
+  });
 });
