@@ -98,6 +98,7 @@ async function bulkLoad(svc: RunningService, target: number) {
     // Bulk path only: triggers (immutability, per-entry balance check) off for this transaction; the lines
     // are balanced by construction and their sums are added to the maintained balances below.
     await trx.raw(`SET LOCAL session_replication_role = replica`);
+    await trx.raw('SET LOCAL statement_timeout = 0'); // one statement loads a million lines: longer than STATEMENT_TIMEOUT_SECONDS
     const maxBefore = Number((await trx('journal_lines').max('id as m').first())!.m ?? 0);
     const start = Number((await trx('ledger_counters').where({ year: 2001 }).first())?.last ?? 0);
     await trx.raw(
