@@ -33,7 +33,8 @@ const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOU
 export function createApp(ctx: AppContext) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Loopback by default (the web pages call the API through it); behind a load balancer, name it in TRUST_PROXY.
+  app.set('trust proxy', ctx.config.trustProxy);
   app.use(
     pinoHttp({
       logger: ctx.log,

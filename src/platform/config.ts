@@ -45,6 +45,8 @@ export interface Config {
   /** Longest a request may take to arrive, and longest one SQL statement may run. */
   requestTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Express 'trust proxy': which hops may tell the client's address (X-Forwarded-For), for per-client limits. */
+  trustProxy: string;
 }
 
 const schema = Joi.object({
@@ -75,6 +77,7 @@ const schema = Joi.object({
   PUBLIC_REPORT_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
   REQUEST_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(60),
   STATEMENT_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(30),
+  TRUST_PROXY: Joi.string().max(200).pattern(/^[\w.:/, -]+$/).default('loopback'),
 }).and('ADMIN_USERNAME', 'ADMIN_PASSWORD').unknown(true);
 
 export class ConfigError extends Error {}
@@ -126,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicReportRateLimit: value.PUBLIC_REPORT_RATE_LIMIT,
     requestTimeoutMs: Math.round(value.REQUEST_TIMEOUT_SECONDS * 1000),
     statementTimeoutMs: Math.round(value.STATEMENT_TIMEOUT_SECONDS * 1000),
+    trustProxy: value.TRUST_PROXY,
   };
 }

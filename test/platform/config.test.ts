@@ -30,6 +30,7 @@ describe('configuration', () => {
     ['DEMO_DATA', 'maybe'],
     ['DATA_KEY', 'short'],
     ['DATABASE_URL', 'mysql://x'],
+    ['TRUST_PROXY', 'x;rm -rf'],
   ]) {
     it(`refuses ${name}=${value} with a message naming the variable`, () => {
       expect(() => loadConfig({ ...base, [name]: value })).to.throw(new RegExp(name));
