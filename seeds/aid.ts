@@ -43,10 +43,11 @@ async function user(trx: Knex.Transaction, username: string): Promise<SessionUse
 
 export async function seedAid(trx: Knex.Transaction, settings: AidSettings) {
   if (await trx('aid_cases').first('id')) return;
-  const users: SessionUser[] = [];
   // One after another: a transaction is a single connection.
-  for (const name of ['admin', 'officer.cy', 'officer.cy2', 'officer.hd', 'approver.cy', 'approver.hd', 'approver.wf', 'approver.wf2', 'finance']) users.push(await user(trx, name));
-  const [admin, officerCY, officerCY2, officerHD, approverCY, approverHD, wf1, wf2, finance] = users as [SessionUser, ...SessionUser[]] & SessionUser[];
+  const admin = await user(trx, 'admin');
+  const [officerCY, officerCY2, officerHD] = [await user(trx, 'officer.cy'), await user(trx, 'officer.cy2'), await user(trx, 'officer.hd')];
+  const [approverCY, approverHD, wf1, wf2] = [await user(trx, 'approver.cy'), await user(trx, 'approver.hd'), await user(trx, 'approver.wf'), await user(trx, 'approver.wf2')];
+  const finance = await user(trx, 'finance');
   const pool = {
     CY: (await listHouseholds(trx, admin, { district: 'CY', status: 'registered', limit: 40 })).items.map((h) => h.id),
     HD: (await listHouseholds(trx, admin, { district: 'HD', status: 'registered', limit: 40 })).items.map((h) => h.id),

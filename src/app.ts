@@ -14,21 +14,25 @@ import { webRouter } from './web';
 const require = createRequire(import.meta.url);
 const VERSION: string = require('../package.json').version;
 
-// PostgreSQL errors a client can cause with odd input; anything else is our bug and stays a 500.
-const PG_CLIENT_ERRORS: Record<string, [number, string]> = {
-  '22P02': [400, 'validation_failed'], // invalid text representation
-  '22003': [400, 'validation_failed'], // numeric out of range
-  '22007': [400, 'validation_failed'], // invalid datetime format
-  '22008': [400, 'validation_failed'], // datetime out of range
-  '22001': [400, 'validation_failed'], // string too long
-  '22021': [400, 'validation_failed'], // bad byte sequence (NUL in text)
-  '23505': [409, 'conflict'],
-  '23001': [409, 'immutable'],
-  '57014': [503, 'statement_timeout'], // cancelled by STATEMENT_TIMEOUT_SECONDS
+// PostgreSQL errors a client can cause with odd input, or that the client should retry; anything else is
+// our bug and stays a 500.
+const BAD_VALUE = 'a value in the request is out of range or malformed';
+const PG_ERRORS: Record<string, [number, string, string]> = {
+  '22P02': [400, 'validation_failed', BAD_VALUE], // invalid text representation
+  '22003': [400, 'validation_failed', BAD_VALUE], // numeric out of range
+  '22007': [400, 'validation_failed', BAD_VALUE], // invalid datetime format
+  '22008': [400, 'validation_failed', BAD_VALUE], // datetime out of range
+  '22001': [400, 'validation_failed', BAD_VALUE], // string too long
+  '22021': [400, 'validation_failed', BAD_VALUE], // bad byte sequence (NUL in text)
+  '23505': [409, 'conflict', 'the change conflicts with data that exists'],
+  '23001': [409, 'immutable', 'the change conflicts with data that exists'],
+  '57014': [503, 'statement_timeout', 'the request took too long and was cancelled: nothing was changed'],
 };
 
-// The database went away (restart, failover): the client should retry, so this is a 503, not a 500.
-const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'KnexTimeoutError']);
+// The database went away (restart, failover, pool exhausted): the client should retry, so a 503, not a 500.
+const UNAVAILABLE = 'the database is not reachable: retry the request (with the same Idempotency-Key)';
+const databaseAway = (e: { code?: string; name?: string }) =>
+  e.name === 'KnexTimeoutError' || (!!e.code && (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code) || /^(08|57P)/.test(e.code)));
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -83,7 +87,7 @@ export function createApp(ctx: AppContext) {
 
   app.use((req, _res, next) => next(new AppError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { status?: number; type?: string; code?: string; message?: string };
+    const e = err as { status?: number; type?: string; code?: string; message?: string; name?: string };
     let status = 500, code = 'internal_error', message = 'internal error: the request was not carried out', details: unknown = { requestId: req.id };
     if (err instanceof AppError) {
       ({ status, code, message } = err);
@@ -96,13 +100,11 @@ export function createApp(ctx: AppContext) {
       [status, code, message] = [415, 'unsupported_media_type', 'the request body must be UTF-8 JSON'];
     } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       [status, code, message] = [e.status, 'bad_request', e.message ?? 'bad request'];
-    } else if (e.code && (DB_UNAVAILABLE.has(e.code) || /^(08|57P)/.test(e.code))) {
-      [status, code, message] = [503, 'unavailable', 'the database is not reachable: retry the request (with the same Idempotency-Key)'];
-    } else if (e.code && PG_CLIENT_ERRORS[e.code]) {
-      [status, code] = PG_CLIENT_ERRORS[e.code]!;
-      message = status === 400 ? 'a value in the request is out of range or malformed' : status === 503 ? 'the request took too long and was cancelled: nothing was changed' : 'the change conflicts with data that exists';
+    } else if (databaseAway(e)) {
+      [status, code, message] = [503, 'unavailable', UNAVAILABLE];
+    } else if (e.code && PG_ERRORS[e.code]) {
+      [status, code, message] = PG_ERRORS[e.code]!;
     }
-    if ((err as Error)?.name === 'KnexTimeoutError') [status, code, message] = [503, 'unavailable', 'the database is busy or not reachable: retry the request'];
     if (status >= 500) req.log.error({ err }, 'request failed');
     if (!res.headersSent) res.status(status).json({ error: { code, message, details } });
     else res.end();

@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import Joi from 'joi';
+import type { Knex } from 'knex';
+import type { SessionUser } from '../auth';
 import { defineRoute, type AppContext } from '../http/route';
 import { dateSchema, shanghaiDate } from '../platform/clock';
 import { intCursor, pageQuery } from '../platform/paging';
@@ -117,27 +119,17 @@ export function householdRoutes(app: AppContext) {
     }),
     handler: async ({ trx, user, params, body }) => addAssessment(trx, user!, params.id, body),
   });
-  defineRoute<TransitionInput, unknown, { id: number }>(r, app, {
-    method: 'post', path: '/households/:id/exit', tag: 'households', access: WRITERS, write: true,
-    summary: 'Exit (脱困): needs an assessment within 90 days at or above the district threshold, else 422 exit_criteria_not_met',
-    params: idParams,
-    body: transitionBody,
-    handler: async ({ trx, user, params, body }) => exitHousehold(trx, user!, params.id, body, threshold()),
-  });
-  defineRoute<TransitionInput, unknown, { id: number }>(r, app, {
-    method: 'post', path: '/households/:id/return', tag: 'households', access: WRITERS, write: true,
-    summary: 'Return to hardship (返困) after an exit',
-    params: idParams,
-    body: transitionBody,
-    handler: async ({ trx, user, params, body }) => returnHousehold(trx, user!, params.id, body),
-  });
-  defineRoute<TransitionInput, unknown, { id: number }>(r, app, {
-    method: 'post', path: '/households/:id/archive', tag: 'households', access: WRITERS, write: true,
-    summary: 'Archive a file (its ID number may then be filed again)',
-    params: idParams,
-    body: transitionBody,
-    handler: async ({ trx, user, params, body }) => archiveHousehold(trx, user!, params.id, body),
-  });
+  // The life-cycle steps share their shape: one route each, the service decides what the step may do.
+  const transition = (step: 'exit' | 'return' | 'archive', summary: string, run: (trx: Knex.Transaction, user: SessionUser, id: number, body: TransitionInput) => Promise<unknown>) =>
+    defineRoute<TransitionInput, unknown, { id: number }>(r, app, {
+      method: 'post', path: `/households/:id/${step}`, tag: 'households', access: WRITERS, write: true, summary,
+      params: idParams,
+      body: transitionBody,
+      handler: async ({ trx, user, params, body }) => run(trx, user!, params.id, body),
+    });
+  transition('exit', 'Exit (脱困): needs an assessment within 90 days at or above the district threshold, else 422 exit_criteria_not_met', (trx, user, id, body) => exitHousehold(trx, user, id, body, threshold()));
+  transition('return', 'Return to hardship (返困) after an exit', returnHousehold);
+  transition('archive', 'Archive a file (its ID number may then be filed again)', archiveHousehold);
 
   defineRoute<unknown, { asOf?: string }, { year: number }>(r, app, {
     method: 'get', path: '/targets/:year', tag: 'targets', access: STAFF,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createKnex } from '../../src/platform/db';
 import { startEmbeddedDb, type EmbeddedDb } from '../../src/platform/embedded-db';
 import { freePort } from '../support/env';
+import { validIdNumber } from '../support/fixtures';
 
 // Crash and scale-out suites (issue 9): real service processes killed with SIGKILL, a real PostgreSQL
 // killed and restarted, a load of money-moving requests with idempotency keys and client retries, then
@@ -157,14 +158,6 @@ export interface Fixture {
 
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
-function idNumber() {
-  const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const b = `110105${1960 + crypto.randomInt(40)}0${1 + crypto.randomInt(9)}1${crypto.randomInt(10)}${String(crypto.randomInt(1000)).padStart(3, '0')}`;
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += Number(b[i]) * W[i]!;
-  return b + '10X98765432'[s % 11];
-}
-
 /** Funds with money, and aid cases approved and past their notice, ready to be disbursed under fire. */
 export async function prepareFixture(base: string, cases: number): Promise<Fixture> {
   const login = async (username: string, password: string) => (await call(base, 'POST', '/auth/login', undefined, { username, password })).body.token as string;
@@ -185,7 +178,7 @@ export async function prepareFixture(base: string, cases: number): Promise<Fixtu
   for (const f of funds) await call(base, 'POST', '/donations', finance, { fund: f, amount: '20000.00', date: today(), donor: { name: '压测捐赠人', kind: 'organization', anonymous: false } });
   const payableCases: number[] = [];
   for (let i = 0; i < cases; i++) {
-    const h = await call(base, 'POST', '/households', officer, { headName: '测试户', idNumber: idNumber(), phone: '13900000000', district: 'CY', unionOrg: '工会', address: '路', members: [], monthlyIncome: '1000.00', memberCount: 1, category: 'deep', causes: ['illness'] });
+    const h = await call(base, 'POST', '/households', officer, { headName: '测试户', idNumber: validIdNumber(), phone: '13900000000', district: 'CY', unionOrg: '工会', address: '路', members: [], monthlyIncome: '1000.00', memberCount: 1, category: 'deep', causes: ['illness'] });
     if (h.status !== 201) throw new Error(`household: ${h.text}`);
     const c = await call(base, 'POST', '/aid-cases', officer, { householdId: h.body.id, fund: funds[1], reason: 'illness', description: '压测', requestedAmount: '100.00', urgent: false });
     await call(base, 'POST', `/aid-cases/${c.body.id}/submit`, officer, {});

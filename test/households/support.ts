@@ -1,20 +1,8 @@
-import { idCheckChar } from '../../src/households/model';
 import { api } from '../support/api';
+import { validIdNumber } from '../support/fixtures';
 
-let n = 0;
-/** A valid, run-unique resident ID number: Chaoyang region code, a birth date and sequence from a counter. */
-export function newIdNumber(opts: { check?: 'X' } = {}): string {
-  for (;;) {
-    n++;
-    const day = new Date(Date.UTC(1960, 0, 1) + ((n * 7919 + Math.floor(Math.random() * 9000)) % 12000) * 86_400_000);
-    const ymd = day.toISOString().slice(0, 10).replace(/-/g, '');
-    const seq = String(Math.floor(Math.random() * 1000)).padStart(3, '0');
-    const first17 = `110105${ymd}${seq}`;
-    const check = idCheckChar(first17);
-    if (opts.check && check !== opts.check) continue;
-    return first17 + check;
-  }
-}
+/** A valid, run-unique resident ID number (the shared generator; `check: 'X'` for an X check character). */
+export const newIdNumber = (opts: { check?: 'X' } = {}) => validIdNumber(opts);
 
 export function newPhone(): string {
   return `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;

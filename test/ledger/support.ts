@@ -1,10 +1,8 @@
-import { expect } from 'chai';
-import { api, userToken } from '../support/api';
+import { userToken } from '../support/api';
 import { testService } from '../support/env';
+import { fundTree } from '../support/fixtures';
 
-let n = 0;
-/** A unique root code for this run and test, e.g. 'L5K2A3' (fund codes are upper-case). */
-export const uniqueRoot = () => `L${Date.now().toString(36).toUpperCase().slice(-5)}${(++n).toString(36).toUpperCase()}`;
+export { donate, uniqueRoot } from '../support/fixtures';
 
 export const db = () => testService().ctx.db;
 
@@ -13,22 +11,8 @@ export const financeToken = async () => (financeCached ??= (await userToken(['fi
 
 /** A foundation with district children CY and HD; returns the codes. */
 export async function makeTree(token: string) {
-  const root = uniqueRoot();
-  const post = async (body: Record<string, unknown>) => {
-    const r = await api('POST', '/funds', { token, body });
-    expect(r.status, r.text).to.equal(201);
-    return r.body.code as string;
-  };
-  await post({ code: root, nameZh: '测试基金会', nameEn: 'Test foundation', kind: 'foundation', restricted: false });
-  const cy = await post({ code: `${root}-CY`, nameZh: '朝阳专项基金', nameEn: 'Chaoyang fund', kind: 'district', parentCode: root, district: 'CY', restricted: false });
-  const hd = await post({ code: `${root}-HD`, nameZh: '海淀专项基金', nameEn: 'Haidian fund', kind: 'district', parentCode: root, district: 'HD', restricted: false });
-  return { root, cy, hd };
-}
-
-export async function donate(token: string, fund: string, amount: string, date: string) {
-  const r = await api('POST', '/donations', { token, body: { fund, amount, date, donor: { name: '爱心企业', kind: 'organization', anonymous: false } } });
-  expect(r.status, r.text).to.equal(201);
-  return r.body;
+  const { root, funds } = await fundTree(token, ['CY', 'HD']);
+  return { root, cy: funds.CY!, hd: funds.HD! };
 }
 
 /** Counts of what a rejected request must not have written. */

@@ -1,26 +1,11 @@
 import { expect } from 'chai';
 import { api, auditSeq, errorCode, userToken } from '../support/api';
 import { fixture } from './parse.test';
-
-let n = 0;
-const uniq = () => `${Date.now().toString(36).toUpperCase().slice(-5)}${++n}`;
+import { donate, fundTree } from '../support/fixtures';
 
 /** A fresh fund tree (root → district fund) for one scenario; returns the district fund's code. */
-async function newFund(token: string): Promise<string> {
-  const root = `R${uniq()}`;
-  const a = await api('POST', '/funds', { token, body: { code: root, nameZh: '测试基金会', nameEn: 'Test foundation', kind: 'foundation', restricted: false } });
-  expect(a.status, a.text).to.equal(201);
-  const code = `${root}-CY`;
-  const b = await api('POST', '/funds', { token, body: { code, nameZh: '朝阳专项基金', nameEn: 'Chaoyang fund', kind: 'district', parentCode: root, district: 'CY', restricted: false } });
-  expect(b.status, b.text).to.equal(201);
-  return code;
-}
+const newFund = async (token: string) => (await fundTree(token, ['CY'])).funds.CY!;
 
-async function donate(token: string, fund: string, amount: string, date: string) {
-  const r = await api('POST', '/donations', { token, body: { fund, amount, date, donor: { name: '爱心企业', kind: 'organization', anonymous: false } } });
-  expect(r.status, r.text).to.equal(201);
-  return r.body;
-}
 async function pay(token: string, fund: string, amount: string, date: string, description: string, account = '5101') {
   const r = await api('POST', '/journal-entries', { token, body: { date, description, lines: [{ account, fund, debit: amount }, { account: '1002', fund, credit: amount }] } });
   expect(r.status, r.text).to.equal(201);

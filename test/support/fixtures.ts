@@ -1,38 +1,53 @@
 import { api, userToken } from './api';
+import { idCheckChar } from '../../src/households';
 
-const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const C = '10X98765432';
 let seq = 0;
 const randomBirth = () => {
   const d = new Date(Date.UTC(1960, 0, 1) + Math.floor(Math.random() * 35 * 365) * 86_400_000);
   return d.toISOString().slice(0, 10).replace(/-/g, '');
 };
 
-/** A valid 18-digit resident ID number (GB 11643 check digit), unique within the run. */
-export function validIdNumber(birth = randomBirth(), area = '110105'): string {
-  const n = (process.pid * 7 + ++seq) % 1000;
-  const body = `${area}${birth}${String(n).padStart(3, '0')}`;
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += Number(body[i]) * W[i]!;
-  return body + C[s % 11];
+/** A valid 18-digit resident ID number (GB 11643 check character), unique within the run; `check: 'X'` for an X one. */
+export function validIdNumber(opts: { check?: 'X'; area?: string } = {}): string {
+  for (;;) {
+    const first17 = `${opts.area ?? '110105'}${randomBirth()}${String((process.pid * 7 + ++seq + Math.floor(Math.random() * 1000)) % 1000).padStart(3, '0')}`;
+    const check = idCheckChar(first17);
+    if (!opts.check || check === opts.check) return first17 + check;
+  }
 }
 
 let fundSeq = 0;
-/** A fresh root fund and a district child fund with a donation in it; returns the child's code. */
+/** A unique root fund code for this run (fund codes are upper-case letters and digits). */
+export const uniqueRoot = () => `T${Date.now().toString(36).toUpperCase().slice(-5)}${(++fundSeq).toString(36).toUpperCase()}`;
+
+/** A fresh foundation with one district fund per district given; returns the codes. */
+export async function fundTree(token: string, districts: string[] = ['CY']): Promise<{ root: string; funds: Record<string, string> }> {
+  const post = async (body: Record<string, unknown>) => {
+    const r = await api('POST', '/funds', { token, body });
+    if (r.status !== 201) throw new Error(`fund: ${r.status} ${r.text}`);
+  };
+  const root = uniqueRoot();
+  await post({ code: root, nameZh: '测试基金会', nameEn: 'Test foundation', kind: 'foundation', restricted: false });
+  const funds: Record<string, string> = {};
+  for (const d of districts) {
+    funds[d] = `${root}-${d}`;
+    await post({ code: funds[d], nameZh: `${d}专项基金`, nameEn: `${d} fund`, kind: 'district', parentCode: root, district: d, restricted: false });
+  }
+  return { root, funds };
+}
+
+export async function donate(token: string, fund: string, amount: string, date: string) {
+  const r = await api('POST', '/donations', { token, body: { fund, amount, date, donor: { name: '爱心企业', kind: 'organization', anonymous: false } } });
+  if (r.status !== 201) throw new Error(`donation: ${r.status} ${r.text}`);
+  return r.body;
+}
+
+/** A fresh root fund and a district child fund with a donation in it (dated today); returns the child's code. */
 export async function fundWithMoney(amount = '100000.00', district = 'CY'): Promise<{ root: string; fund: string; finance: string }> {
   const finance = (await userToken(['finance'])).token;
-  const root = `T${process.pid % 1000}${++fundSeq}${Math.random().toString(36).slice(2, 5).toUpperCase()}`;
-  const a = await api('POST', '/funds', { token: finance, body: { code: root, nameZh: '测试基金会', nameEn: 'Test foundation', kind: 'foundation', restricted: false } });
-  if (a.status >= 300) throw new Error(`fund: ${a.status} ${a.text}`);
-  const fund = `${root}-${district}`;
-  const b = await api('POST', '/funds', { token: finance, body: { code: fund, nameZh: '区专项基金', nameEn: 'District fund', kind: 'district', parentCode: root, district, restricted: false } });
-  if (b.status >= 300) throw new Error(`fund: ${b.status} ${b.text}`);
-  if (amount !== '0.00') {
-    const today = new Date().toISOString().slice(0, 10);
-    const d = await api('POST', '/donations', { token: finance, body: { fund, amount, date: today, donor: { name: '爱心企业', kind: 'organization', anonymous: false } } });
-    if (d.status >= 300) throw new Error(`donation: ${d.status} ${d.text}`);
-  }
-  return { root, fund, finance };
+  const { root, funds } = await fundTree(finance, [district]);
+  if (amount !== '0.00') await donate(finance, funds[district]!, amount, new Date().toISOString().slice(0, 10));
+  return { root, fund: funds[district]!, finance };
 }
 
 /** A registered household in the district, created by the given officer; returns its id. */
