@@ -1,11 +1,23 @@
 // 审计链证明 Audit attestation: chain length, head, the result of a full verification run at generation, and
-// counts of actions by type and month — all as of the report's head (its basis).
-import { ReportWriter, type ReportMeta, type ReportResult, type ReportSink } from './kit';
+// counts of actions by type and month, and every user and role change — all as of the report's head (its basis).
+import { ReportWriter, shanghaiTime, type ReportMeta, type ReportResult, type ReportSink } from './kit';
+
+/** One user or role change from the audit log: who (the user changed), when, what, by whom. */
+export interface UserChangeRow {
+  seq: number;
+  time: string;
+  user: string;
+  subject: string;
+  what: string;
+  by: string;
+}
 
 export interface AttestationData {
   length: number;
   verification: { ok: boolean; firstBadSeq: number | null; problem: string | null };
   counts: { action: string; month: string; count: number }[];
+  /** Users created, roles or district changed, disabled or enabled (oldest first). */
+  userChanges: UserChangeRow[];
 }
 
 export async function renderAuditAttestation(meta: ReportMeta, d: AttestationData, sink: ReportSink): Promise<ReportResult> {
@@ -44,6 +56,32 @@ export async function renderAuditAttestation(meta: ReportMeta, d: AttestationDat
   for (const [action, n] of [...byAction.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) t1.row([action, String(n)]);
   t1.row(['合计 Total', String(d.counts.reduce((n, c) => n + c.count, 0))], { bold: true });
   t1.end();
+
+  // 不相容职务: an admin could give a second account rights; every such change is listed here for the auditor.
+  w.heading('用户与权限变更', 'User and role changes');
+  w.paragraph(
+    d.userChanges.length
+      ? `共 ${d.userChanges.length} 项：创建用户、角色或所属区变更、停用与启用（时间为北京时间）。 ${d.userChanges.length} changes: users created, roles or district changed, disabled and enabled (Asia/Shanghai time).`
+      : '审计链中没有用户与权限变更。 No user or role change in the audit log.',
+    8,
+  );
+  if (d.userChanges.length) {
+    const cols = [
+      { zh: '序号', en: 'Seq', width: 38, align: 'right' as const },
+      { zh: '时间', en: 'When', width: 88 },
+      { zh: '用户', en: 'User', width: 86 },
+      { zh: '变更内容', en: 'What', width: 227 },
+      { zh: '操作人', en: 'By', width: 72 },
+    ];
+    const tu = w.table(cols);
+    for (const c of d.userChanges) {
+      // A long description continues on the next lines of the same column.
+      const lines = w.wrap(c.what, cols[3]!.width - 6, 8);
+      tu.row([String(c.seq), shanghaiTime(new Date(c.time)), c.user, lines[0] ?? '', c.by]);
+      for (const more of lines.slice(1)) tu.row(['', '', '', more, '']);
+    }
+    tu.end();
+  }
 
   w.heading('按月份与动作', 'Actions by month (Asia/Shanghai) and type');
   const t2 = w.table([

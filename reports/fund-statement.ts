@@ -1,55 +1,58 @@
-// 基金收支报表 Fund statement: opening, donations, allocations in and out, aid paid, other income and
-// expenses, closing — per fund of the subtree and for the subtree, as the ledger computes them (to the fen).
-import type { FundStatementRow } from '../src/ledger';
+// 基金收支报表 Fund statement: income and expenses by account of the NPO chart (gross, one line per account),
+// cash and bank receipts and payments, opening and closing — for the subtree and for each of its funds, as the
+// ledger computes them (to the fen). Every figure ties to the trial balance of the same period.
+import type { FundStatementRow, StatementAccountLine } from '../src/ledger';
 import { ReportWriter, formatAmount, type ReportMeta, type ReportResult, type ReportSink } from './kit';
-
-export type FundStatementRowData = FundStatementRow;
 
 export interface FundStatementData {
   fund: { code: string; nameZh: string; nameEn: string };
-  funds: (FundStatementRowData & { nameZh: string })[];
-  total: FundStatementRowData;
+  funds: (FundStatementRow & { nameZh: string })[];
+  total: FundStatementRow;
+  eliminatedTransfers: string;
 }
 
-export const STATEMENT_LINES: [keyof Omit<FundStatementRowData, 'fund'>, string, string][] = [
-  ['opening', '期初余额', 'Opening balance (cash + bank)'],
-  ['donations', '捐赠收入', 'Donations'],
-  ['allocationsIn', '调入', 'Allocations in'],
-  ['allocationsOut', '调出', 'Allocations out'],
-  ['aidPaid', '救助支付', 'Aid paid'],
-  ['otherIncome', '其他收入', 'Other income'],
-  ['otherExpenses', '其他支出', 'Other expenses'],
-  ['closing', '期末余额', 'Closing balance (cash + bank)'],
+/** The cash-and-bank and result lines every statement shows, in order. */
+export const SUMMARY_LINES: [keyof FundStatementRow, string, string][] = [
+  ['opening', '期初现金及银行存款', 'Opening cash and bank'],
+  ['receipts', '本期收款', 'Receipts'],
+  ['payments', '本期付款', 'Payments'],
+  ['closing', '期末现金及银行存款', 'Closing cash and bank'],
+  ['totalIncome', '收入合计', 'Total income'],
+  ['totalExpenses', '费用合计', 'Total expenses'],
+  ['surplus', '本期结余', 'Surplus for the period'],
+  ['otherBalanceChanges', '其他资产负债变动', 'Changes in other assets and liabilities'],
 ];
+
+function accountTable(w: ReportWriter, title: [string, string], lines: StatementAccountLine[], total: string) {
+  const t = w.table([
+    { zh: '科目', en: 'Account', width: 60 },
+    { zh: '名称', en: 'Name', width: 250 },
+    { zh: '金额（元）', en: 'Amount (CNY)', width: 140, align: 'right' },
+  ]);
+  if (!lines.length) t.row(['', '本期无发生额 No movement', formatAmount('0.00')]);
+  for (const l of lines) t.row([l.account, `${l.nameZh} ${l.nameEn}`, formatAmount(l.amount)]);
+  t.row(['', `${title[0]} ${title[1]}`, formatAmount(total)], { bold: true });
+  t.end();
+}
+
+function statement(w: ReportWriter, r: FundStatementRow) {
+  w.keyValues(SUMMARY_LINES.map(([k, zh, en]) => [zh, en, formatAmount(r[k] as string)]));
+  accountTable(w, ['收入合计', 'Total income'], r.income, r.totalIncome);
+  accountTable(w, ['费用合计', 'Total expenses'], r.expenses, r.totalExpenses);
+}
 
 export async function renderFundStatement(meta: ReportMeta, d: FundStatementData, sink: ReportSink): Promise<ReportResult> {
   const w = new ReportWriter(meta).pipeTo(sink);
   w.heading(`${d.fund.nameZh}（含下级基金）`, `${d.fund.nameEn} and its sub-funds`);
-  w.paragraph('金额单位：元。期初、期末为现金（1001）与银行存款（1002）余额；子树合计中，子树内部的调拨相互抵销。', 8.5);
-  w.paragraph('Amounts in CNY. Opening and closing are cash (1001) plus bank (1002); in the subtree total, allocations between its own funds cancel.', 7.5, '#555555');
-  const t = w.table([
-    { zh: '项目', en: 'Line', width: 250 },
-    { zh: '子树合计（元）', en: 'Subtree total (CNY)', width: 160, align: 'right' },
-  ]);
-  for (const [k, zh, en] of STATEMENT_LINES) t.row([`${zh} ${en}`, formatAmount(d.total[k])], { bold: k === 'closing' || k === 'opening' });
-  t.end();
-
-  w.heading('各基金明细', 'Per fund');
-  const cols = [
-    { zh: '基金', en: 'Fund', width: 75 },
-    ...STATEMENT_LINES.map(([, zh, en]) => ({ zh, en: en.replace(' (cash + bank)', ''), width: 54.5, align: 'right' as const })),
-  ];
-  const pf = w.table(cols, { rowHeight: 22, size: 7 });
+  w.paragraph('金额单位：元。收入与费用按《民间非营利组织会计制度》科目逐项列示，不相互抵销；各科目金额等于同期科目余额表中该科目期末与期初之差。期初、期末为现金（1001）与银行存款（1002）余额，期末 = 期初 + 本期收款 − 本期付款。', 8.5);
+  w.paragraph('Amounts in CNY. Income and expenses are shown gross, one line per account of the NPO chart, never netted; each equals the change of that account in the trial balance over the period. Opening and closing are cash (1001) plus bank (1002); closing = opening + receipts − payments.', 7.5, '#555555');
+  w.heading('子树合计', 'Subtree total');
+  w.paragraph(`子树内部基金之间的调拨已抵销：${formatAmount(d.eliminatedTransfers)} 元（内部调拨收入、内部调拨支出及收付款中均已扣除）。`, 8.5);
+  w.paragraph(`Allocations between funds of the subtree are eliminated: CNY ${formatAmount(d.eliminatedTransfers)} (taken out of transfers in, transfers out, receipts and payments).`, 7.5, '#555555');
+  statement(w, d.total);
   for (const f of d.funds) {
-    pf.row([f.fund, ...STATEMENT_LINES.map(([k]) => formatAmount(f[k]))], { shade: false });
+    w.heading(`${f.fund} ${f.nameZh}`, 'Fund');
+    statement(w, f);
   }
-  pf.end();
-  w.heading('基金名称', 'Fund names');
-  const names = w.table([
-    { zh: '代码', en: 'Code', width: 100 },
-    { zh: '名称', en: 'Name', width: 330 },
-  ]);
-  for (const f of d.funds) names.row([f.fund, f.nameZh]);
-  names.end();
   return w.finish();
 }

@@ -33,6 +33,8 @@ export interface ReportHead {
   hash: string;
   /** ISO-8601 UTC time of that row; a chain with no rows yet uses 2000-01-01T00:00:00.000Z. */
   time: string;
+  /** The signed checkpoint of this head (GET /public/log/checkpoint, docs/audit-chain.md): printed under the hash. */
+  checkpoint?: { signature: string; keyId: string };
 }
 
 export interface ReportMeta {
@@ -367,7 +369,10 @@ export class ReportWriter {
     this.text(`范围 Scope: ${m.scope}`, MARGIN_X + CONTENT_WIDTH / 2, 72, { size: 8, width: CONTENT_WIDTH / 2 });
     this.text(`生成时间 Generated: ${shanghaiTime(m.generatedAt)} (Asia/Shanghai)`, MARGIN_X, 85, { size: 8 });
     this.text(`审计链头 Audit-log head: seq ${m.head.seq} · ${shanghaiTime(new Date(m.head.time))}`, MARGIN_X + CONTENT_WIDTH / 2, 85, { size: 8 });
-    this.text(`hash ${m.head.hash}`, MARGIN_X, 98, { size: 7.5, color: GRAY });
+    this.text(`hash ${m.head.hash}`, MARGIN_X, m.head.checkpoint ? 95 : 98, { size: 7.5, color: GRAY });
+    if (m.head.checkpoint) {
+      this.text(`签名 Checkpoint Ed25519 key ${m.head.checkpoint.keyId}: ${m.head.checkpoint.signature}`, MARGIN_X, 104, { size: 6, color: GRAY, width: CONTENT_WIDTH });
+    }
     doc.moveTo(MARGIN_X, 114).lineTo(PAGE.width - MARGIN_X, 114).lineWidth(0.8).strokeColor(RULE).stroke();
   }
 

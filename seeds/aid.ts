@@ -89,7 +89,8 @@ export async function seedAid(trx: Knex.Transaction, settings: AidSettings) {
     }
     if (p.stage === 'cancelled') {
       const o = await fileObjection(trx, caseNo, { text: '该户已于上月获得同类救助 Already aided last month' });
-      await resolveObjection(trx, approver.district ? approver : wf1, id, o.id, { outcome: 'upheld', note: '经核实重复申请，撤销 Duplicate application, cancelled' });
+      // Maker-checker: the objection is judged by an approver who did not approve the case.
+      await resolveObjection(trx, firstApprover.id === wf1.id ? wf2 : wf1, id, o.id, { outcome: 'upheld', note: '经核实重复申请，撤销 Duplicate application, cancelled' });
       continue;
     }
     if (p.stage === 'in_notice') continue;

@@ -5,6 +5,7 @@ import { Decimal, money } from '../src/platform/money';
 import { encryptPersonal, keyedHash } from '../src/platform/personal-data';
 import { idCheckChar, perCapita, type Category, type Cause } from '../src/households/model';
 import { publicOf } from '../src/households/service';
+import { sealMembers } from '../src/households/members';
 import { setTarget } from '../src/households/targets';
 
 // Demo households (DESIGN §7): ~600 files in five districts, registered last year, a year of income
@@ -146,7 +147,7 @@ export async function seedHouseholds(trx: Knex.Transaction, opts: { threshold?: 
           address_enc: encryptPersonal(`北京市${pick(STREETS)}${int(1, 200)}号院${int(1, 12)}号楼${int(1, 6)}0${int(1, 4)}`),
           district: d.code,
           union_org: pick(d.orgs),
-          members: JSON.stringify(members),
+          members: JSON.stringify(sealMembers(members)), // health and work status encrypted, as the service stores them
           monthly_income: income,
           member_count: size,
           category,

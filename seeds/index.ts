@@ -11,6 +11,8 @@ import { seedAid } from './aid';
  * first start either gets all of it or none. Each domain adds its step here, in dependency order.
  */
 export async function seedDemoData(ctx: AppContext) {
+  // Demo users share a published password: never in production (config refuses DEMO_DATA=on there too).
+  if (ctx.config.nodeEnv === 'production') throw new Error('demo data is never loaded with NODE_ENV=production');
   const aidSettings = { districtLimit: ctx.config.aidDistrictLimit, foundationLimit: ctx.config.aidFoundationLimit, noticePeriodMs: ctx.config.noticePeriodMs };
   const steps: [string, (trx: Knex.Transaction) => Promise<unknown>][] = [
     ['users', seedUsers],

@@ -18,6 +18,8 @@ export const DEMO_USERS: { username: string; displayName: string; roles: Role[];
 ];
 
 export async function seedUsers(trx: Knex.Transaction) {
+  // The demo password is in the README: these accounts must never exist on a production server.
+  if (process.env.NODE_ENV === 'production') throw new Error('demo users are never created with NODE_ENV=production');
   for (const u of DEMO_USERS) {
     if (await trx('users').where({ username: u.username }).first()) continue;
     await createUser(trx, 'seed', { ...u, password: DEMO_PASSWORD });

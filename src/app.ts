@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from './platform/errors';
+import { roleCheckOf } from './platform/db';
 import { authenticate } from './auth';
 import { registeredRoutes, type AppContext } from './http/route';
 import { buildOpenApi } from './http/openapi';
@@ -65,7 +66,11 @@ export function createApp(ctx: AppContext) {
   app.get('/health', async (_req, res) => {
     try {
       await ctx.db.raw('SELECT 1');
-      res.json({ status: 'ok', database: 'ok', version: VERSION });
+      // Whether the service works as a least-privileged role (docs/operations.md); no role names or details here.
+      const roles = roleCheckOf(ctx.db);
+      const databaseRole = roles && (roles.leastPrivilege ? { leastPrivilege: true }
+        : { leastPrivilege: false, warning: 'the service works as a database owner or superuser, who can switch off the protections of the audit log and the books: see docs/operations.md, "Database roles"' });
+      res.json({ status: 'ok', database: 'ok', version: VERSION, ...(databaseRole && { databaseRole }) });
     } catch {
       res.status(503).json({ error: { code: 'unavailable', message: 'the database does not answer', details: null } });
     }

@@ -2,9 +2,9 @@ import http, { type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from './platform/config';
-import { createKnex, migrateToLatest } from './platform/db';
+import { createKnex, prepareDatabase, roleWarning } from './platform/db';
 import { startEmbeddedDb, type EmbeddedDb } from './platform/embedded-db';
-import { configureAuditSecret } from './audit';
+import { configureAuditSecret, configureSigningKey } from './audit';
 import { configurePasswordHashing, ensureAdmin } from './auth';
 import { createApp } from './app';
 import { configureDataKey } from './platform/personal-data';
@@ -16,6 +16,10 @@ export interface RunningService {
   ctx: AppContext;
   server: Server;
   url: string;
+  /** The database URL of the role that owns the schema (migrations; tests that tamper as the owner would). */
+  ownerUrl: string;
+  /** The embedded server's bootstrap superuser (creating databases, bench); undefined with DATABASE_URL. */
+  superuserUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -31,20 +35,26 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex) {
 }
 
 /** Starts the database (embedded unless DATABASE_URL), migrates, seeds on first start, and listens. */
-export async function startService(config: Config, opts: { fastDb?: boolean } = {}): Promise<RunningService> {
-  const log = pino({ level: config.logLevel, redact: { paths: ['password', '*.password', 'token', '*.token', 'idNumber', '*.idNumber'], censor: '[redacted]' } });
+export async function startService(config: Config, opts: { fastDb?: boolean; logTo?: pino.DestinationStream } = {}): Promise<RunningService> {
+  const log = pino({ level: config.logLevel, redact: { paths: ['password', '*.password', 'token', '*.token', 'idNumber', '*.idNumber'], censor: '[redacted]' } }, opts.logTo);
   let embedded: EmbeddedDb | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
+  if (!config.databaseUrl) {
     log.info({ dataDir: config.dataDir }, 'no DATABASE_URL: starting the embedded PostgreSQL');
     embedded = await startEmbeddedDb({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'warmth', fast: opts.fastDb, log: (l) => log.debug({ pg: l }) });
   }
-  const db = createKnex(url ?? embedded!.url, undefined, config.statementTimeoutMs);
+  // The service works as DATABASE_URL's role; the owner (DATABASE_OWNER_URL, or the embedded owner role) migrates.
+  const appUrl = embedded?.appUrl ?? config.databaseUrl!;
+  const ownerUrl = embedded?.ownerUrl ?? config.databaseOwnerUrl ?? appUrl;
+  const db = createKnex(appUrl, undefined, config.statementTimeoutMs);
+  const owner = ownerUrl === appUrl ? undefined : createKnex(ownerUrl, { min: 0, max: 2 }, config.statementTimeoutMs);
   try {
-    await migrateToLatest(db);
-    configureAuditSecret(config.auditSecret);
-    configurePasswordHashing(config.passwordHashRounds);
+    // Before the migrations: 20261127_0400_households_health_encrypted encrypts existing rows with DATA_KEY.
     configureDataKey(config.dataKey);
+    const roles = await prepareDatabase(db, owner, { production: config.nodeEnv === 'production' }).finally(() => owner?.destroy());
+    if (!roles.leastPrivilege) log.warn({ role: roles.role, problems: roles.problems }, roleWarning(roles));
+    configureAuditSecret(config.auditSecret);
+    configureSigningKey(config.signingKey);
+    configurePasswordHashing(config.passwordHashRounds);
     const ctx: AppContext = { config, db, log };
     if (config.adminUsername && config.adminPassword) await ensureAdmin(db, config.adminUsername, config.adminPassword);
     await seedOnFirstStart(ctx);
@@ -67,6 +77,8 @@ export async function startService(config: Config, opts: { fastDb?: boolean } = 
       ctx,
       server,
       url: `http://127.0.0.1:${port}`,
+      ownerUrl,
+      superuserUrl: embedded?.url,
       async stop() {
         jobs.stop();
         await new Promise<void>((r) => server.close(() => r()));
@@ -97,6 +109,10 @@ async function main() {
   try {
     service = await startService(config);
   } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
     console.error(`warmth-ledger could not start: ${(e as Error).message}`);
     process.exit(1);
   }

@@ -3,7 +3,11 @@
 //    runs `pgbench -b tpcb-like` against the same PostgreSQL server (its own database) at the same client
 //    counts: entries/s, p50/p99 latency, and the ratio to pgbench tps.
 // 2. Trial balance and fund balance latency at 10k and at 1M journal lines (a bulk loader builds them with
-//    INSERT … SELECT generate_series, and adds their sums to the maintained balances so they stay consistent).
+//    INSERT … SELECT generate_series, and adds their sums to the maintained balances and the day balances so
+//    they stay consistent).
+// 3. Posting with the overdraft-by-date check at 1M lines: a payment (Dr 5101 / Cr 1002) dated today and one
+//    back-dated 300 days, at 1 and 8 clients, after one posting per fund per day for the last 330 days (so a
+//    back-dated payment moves ~300 day rows: the worst case). BENCH_SKIP_THROUGHPUT=1 skips part 1.
 // The service runs on the embedded PostgreSQL (durable settings, as in production) in a temp folder.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,10 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/platform/config';
-import { startService, type RunningService } from '../../src/server';
+import { startService } from '../../src/server';
 import { createUser } from '../../src/auth';
 import { createFund } from '../../src/ledger';
+import { Decimal } from '../../src/platform/money';
+import { createKnex } from '../../src/platform/db';
 import { freePort } from '../../src/platform/free-port';
+import type { Knex } from 'knex';
 import { ServiceProcess, serviceEnv } from '../../test/chaos/harness';
 
 const run$ = promisify(execFile);
@@ -61,6 +68,28 @@ async function postLoad(url: string, token: string, lineCount: 2 | 6, concurrenc
   return { perSecond: latencies.length / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
 }
 
+/** Payments of 0.01 (Dr 5101 / Cr 1002) dated `date`, each client on its own fund: postings/s, p50/p95 ms. */
+async function payLoad(url: string, token: string, date: string, concurrency: number, seconds: number) {
+  const latencies: number[] = [];
+  const failures = new Map<string, number>();
+  const until = performance.now() + seconds * 1000;
+  const worker = async (w: number) => {
+    const fund = `BF-${String(w % FUNDS).padStart(2, '0')}`;
+    const body = JSON.stringify({ date, description: 'bench payment', lines: [{ account: '5101', fund, debit: '0.01' }, { account: '1002', fund, credit: '0.01' }] });
+    while (performance.now() < until) {
+      const t = performance.now();
+      const r = await fetch(`${url}/api/v1/journal-entries`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+      const text = await r.text();
+      if (r.status === 201) latencies.push(performance.now() - t);
+      else failures.set(`${r.status} ${text.slice(0, 120)}`, (failures.get(`${r.status} ${text.slice(0, 120)}`) ?? 0) + 1);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
+  const elapsed = (performance.now() - started) / 1000;
+  return { perSecond: latencies.length / elapsed, p50: pct(latencies, 50), p95: pct(latencies, 95), failures: [...failures.entries()].map(([k, n]) => `${n}× ${k}`).join('; ') };
+}
+
 async function pgbench(pgUrl: string, clients: number, seconds: number, logDir: string) {
   for (const f of fs.readdirSync(logDir)) fs.rmSync(path.join(logDir, f));
   const { stdout } = await run$(PGBENCH, ['-b', 'tpcb-like', '-n', '-c', String(clients), '-j', String(Math.min(clients, 4)), '-T', String(seconds), '-l', '--log-prefix', path.join(logDir, 'pgb'), pgUrl], { maxBuffer: 1 << 24 });
@@ -87,19 +116,52 @@ async function timeGets(url: string, token: string, pathQ: string, n = 30) {
   return { p50: pct(xs, 50), p99: pct(xs, 99) };
 }
 
-/** Adds 2-line entries (Dr 1002 / Cr 4101, 1.00, on the bench funds, dated in 2001) until the ledger has `target` lines. */
-async function bulkLoad(svc: RunningService, target: number) {
-  const db = svc.ctx.db;
-  const have = Number((await db('journal_lines').count('* as c').first())!.c);
-  const entries = Math.max(0, Math.ceil((target - have) / 2));
-  if (!entries) return have;
-  const funds = Array.from({ length: FUNDS }, (_, i) => `BF-${String(i).padStart(2, '0')}`);
-  await db.transaction(async (trx) => {
-    // Bulk path only: triggers (immutability, per-entry balance check) off for this transaction; the lines
-    // are balanced by construction and their sums are added to the maintained balances below.
+const benchFunds = () => Array.from({ length: FUNDS }, (_, i) => `BF-${String(i).padStart(2, '0')}`);
+
+/**
+ * Bulk path only, as the schema owner: triggers (immutability, per-entry balance check) off for the
+ * transaction; `insert` adds balanced lines; then their sums go into the maintained balances, the day
+ * balances of the bench funds are rebuilt from the lines, and the year counters move past the new numbers.
+ */
+async function bulkInsert(owner: Knex, insert: (trx: Knex.Transaction) => Promise<void>) {
+  await owner.transaction(async (trx) => {
     await trx.raw(`SET LOCAL session_replication_role = replica`);
     await trx.raw('SET LOCAL statement_timeout = 0'); // one statement loads a million lines: longer than STATEMENT_TIMEOUT_SECONDS
     const maxBefore = Number((await trx('journal_lines').max('id as m').first())!.m ?? 0);
+    const maxEntryBefore = Number((await trx('journal_entries').max('id as m').first())!.m ?? 0);
+    await insert(trx);
+    await trx.raw(
+      `UPDATE ledger_balances b SET debit_total = b.debit_total + x.d, credit_total = b.credit_total + x.c
+         FROM (SELECT account, fund, sum(debit) AS d, sum(credit) AS c FROM journal_lines WHERE id > ? GROUP BY account, fund) x
+        WHERE b.account = x.account AND b.fund = x.fund`,
+      [maxBefore],
+    );
+    if ((await trx.raw(`SELECT to_regclass('ledger_daily_balances') AS t`)).rows[0].t) {
+      await trx.raw(`DELETE FROM ledger_daily_balances WHERE fund = ANY(?)`, [benchFunds()]);
+      await trx.raw(
+        `INSERT INTO ledger_daily_balances (account, fund, date, closing)
+         SELECT account, fund, date, sum(sum(debit) - sum(credit)) OVER (PARTITION BY account, fund ORDER BY date)
+           FROM journal_lines WHERE account IN ('1001','1002') AND fund = ANY(?) GROUP BY account, fund, date`,
+        [benchFunds()],
+      );
+    }
+    await trx.raw(
+      `INSERT INTO ledger_counters (year, last)
+       SELECT substr(number, 1, 4)::int, max(substr(number, 6)::int) FROM journal_entries WHERE id > ? GROUP BY 1
+       ON CONFLICT (year) DO UPDATE SET last = greatest(ledger_counters.last, excluded.last)`,
+      [maxEntryBefore],
+    );
+  });
+  await owner.raw('VACUUM ANALYZE journal_lines');
+  await owner.raw('VACUUM ANALYZE journal_entries');
+}
+
+/** Adds 2-line entries (Dr 1002 / Cr 4101, 1.00, on the bench funds, dated in 2001) until the ledger has `target` lines. */
+async function bulkLoad(owner: Knex, target: number) {
+  const have = Number((await owner('journal_lines').count('* as c').first())!.c);
+  const entries = Math.max(0, Math.ceil((target - have) / 2));
+  if (!entries) return have;
+  await bulkInsert(owner, async (trx) => {
     const start = Number((await trx('ledger_counters').where({ year: 2001 }).first())?.last ?? 0);
     await trx.raw(
       `WITH e AS (
@@ -111,19 +173,31 @@ async function bulkLoad(svc: RunningService, target: number) {
        SELECT e.id, s.n, e.date, CASE s.n WHEN 1 THEN '1002' ELSE '4101' END, (?::text[])[1 + (e.id % ?)],
               CASE s.n WHEN 1 THEN 1.00 ELSE 0 END, CASE s.n WHEN 1 THEN 0 ELSE 1.00 END
          FROM e CROSS JOIN (VALUES (1), (2)) AS s(n)`,
-      [start, entries, funds, FUNDS],
+      [start, entries, benchFunds(), FUNDS],
     );
-    await trx.raw(
-      `UPDATE ledger_balances b SET debit_total = b.debit_total + x.d, credit_total = b.credit_total + x.c
-         FROM (SELECT account, fund, sum(debit) AS d, sum(credit) AS c FROM journal_lines WHERE id > ? GROUP BY account, fund) x
-        WHERE b.account = x.account AND b.fund = x.fund`,
-      [maxBefore],
-    );
-    await trx.raw(`INSERT INTO ledger_counters (year, last) VALUES (2001, ?) ON CONFLICT (year) DO UPDATE SET last = excluded.last`, [start + entries]);
   });
-  await db.raw('VACUUM ANALYZE journal_lines');
-  await db.raw('VACUUM ANALYZE journal_entries');
-  return Number((await db('journal_lines').count('* as c').first())!.c);
+  return Number((await owner('journal_lines').count('* as c').first())!.c);
+}
+
+/** One donation (Dr 1002 / Cr 4101, 1.00) per bench fund per day for the `days` days before `today`. */
+async function loadRecentDays(owner: Knex, today: string, days: number) {
+  await bulkInsert(owner, async (trx) => {
+    await trx.raw(
+      `WITH src AS (
+         SELECT d.date, f.fund, row_number() OVER (PARTITION BY extract(year FROM d.date) ORDER BY d.date, f.fund) AS n
+           FROM (SELECT (?::date - g) AS date FROM generate_series(1, ?) g) d CROSS JOIN unnest(?::text[]) AS f(fund)),
+       e AS (
+         INSERT INTO journal_entries (number, date, description, source, source_ref, created_by, created_at)
+         SELECT to_char(src.date, 'YYYY') || '-' || lpad((coalesce(c.last, 0) + src.n)::text, 6, '0'), src.date, 'bulk recent', 'manual', src.fund, 'bench', now()
+           FROM src LEFT JOIN ledger_counters c ON c.year = extract(year FROM src.date)::int
+         RETURNING id, date, source_ref)
+       INSERT INTO journal_lines (entry_id, line_no, date, account, fund, debit, credit)
+       SELECT e.id, s.n, e.date, CASE s.n WHEN 1 THEN '1002' ELSE '4101' END, e.source_ref,
+              CASE s.n WHEN 1 THEN 1.00 ELSE 0 END, CASE s.n WHEN 1 THEN 0 ELSE 1.00 END
+         FROM e CROSS JOIN (VALUES (1), (2)) AS s(n)`,
+      [today, days, benchFunds()],
+    );
+  });
 }
 
 export async function run() {
@@ -140,6 +214,7 @@ export async function run() {
   delete env.DATABASE_URL;
   const svc = await startService(loadConfig(env));
   let stopRemote = async () => undefined as unknown;
+  let owner: Knex | undefined;
   try {
     const db = svc.ctx.db;
     await db.transaction(async (trx) => {
@@ -156,6 +231,8 @@ export async function run() {
     const login = await fetch(`${remote.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-finance', password: 'Bench-finance-1' }) });
     const token = ((await login.json()) as { token: string }).token;
 
+    // Bulk loads run as the schema owner (they switch triggers off); the service works as its own role.
+    owner = createKnex((svc as { ownerUrl?: string }).ownerUrl ?? dbUrl, { min: 0, max: 2 }, 0);
     const pgUrl = new URL((svc.ctx.db.client.config.connection as { connectionString: string }).connectionString);
     await db.raw('DROP DATABASE IF EXISTS pgbench_ledger');
     await db.raw('CREATE DATABASE pgbench_ledger');
@@ -165,7 +242,7 @@ export async function run() {
     console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, load avg ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`);
     console.log(`posting over HTTP vs pgbench tpcb-like (scale 10), ${SECONDS}s each, same PostgreSQL server`);
     console.log('clients | pgbench tps  p50/p99 ms | 2-line entries/s  p50/p99 ms  ratio | 6-line entries/s  p50/p99 ms  ratio');
-    for (const c of CONCURRENCY) {
+    for (const c of process.env.BENCH_SKIP_THROUGHPUT ? [] : CONCURRENCY) {
       const pg = await pgbench(pgUrl.toString(), c, SECONDS, logDir);
       const two = await postLoad(remote.url, token, 2, c, SECONDS);
       const six = await postLoad(remote.url, token, 6, c, SECONDS);
@@ -178,7 +255,7 @@ export async function run() {
     console.log('statement latency over HTTP (30 calls each, ms p50/p99)');
     for (const target of [10_000, 1_000_000]) {
       const t = performance.now();
-      const lines = await bulkLoad(svc, target);
+      const lines = await bulkLoad(owner, target);
       const loadS = ((performance.now() - t) / 1000).toFixed(1);
       const tb = await timeGets(svc.url, token, '/reports/trial-balance');
       const tbFund = await timeGets(svc.url, token, '/reports/trial-balance?fund=BF-07');
@@ -189,10 +266,52 @@ export async function run() {
           `fund balance ${f1(bal.p50)}/${f1(bal.p99)}, fund balance as of 2001-12-31 (reads the lines after it) ${f1(balPast.p50)}/${f1(balPast.p99)}`,
       );
     }
+    // 3. Posting with the overdraft-by-date check at 1M lines, dense recent history (one day row per fund per day).
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const back = new Date(`${today}T00:00:00Z`);
+    back.setUTCDate(back.getUTCDate() - 300);
+    const backDated = back.toISOString().slice(0, 10);
+    await loadRecentDays(owner, today, 330);
+    const hasDaily = (await db.raw(`SELECT to_regclass('ledger_daily_balances') AS t`)).rows[0].t;
+    const dayRows = hasDaily ? Number((await db.raw(`SELECT count(*) AS c FROM ledger_daily_balances WHERE fund = 'BF-00' AND date >= ?`, [backDated])).rows[0].c) : 0;
+    const totalLines = Number((await db('journal_lines').count('* as c').first())!.c);
+    console.log(`payments (Dr 5101 / Cr 1002 0.01) over HTTP at ${totalLines.toLocaleString('en')} lines, ${SECONDS}s each; ${hasDaily ? `day rows of one fund from ${backDated} on: ${dayRows}` : 'no day balances (code before issue 12)'}`);
+    console.log('clients | dated today: postings/s  p50/p95 ms | back-dated 300 days: postings/s  p50/p95 ms');
+    for (const c of [1, 8]) {
+      const now = await payLoad(remote.url, token, today, c, SECONDS);
+      const old = await payLoad(remote.url, token, backDated, c, SECONDS);
+      console.log(
+        `${String(c).padStart(7)} | ${f1(now.perSecond).padStart(22)}  ${f1(now.p50)}/${f1(now.p95)} | ${f1(old.perSecond).padStart(30)}  ${f1(old.p50)}/${f1(old.p95)}` +
+          `${now.failures || old.failures ? `  (failures: ${[now.failures, old.failures].filter(Boolean).join('; ')})` : ''}`,
+      );
+    }
+    if (hasDaily) {
+      // The by-date statement alone (no HTTP, no other work): one payment's check-and-move, rolled back each time.
+      const { applyDailyBalances } = await import('../../src/ledger/service');
+      const timeStatement = async (date: string, n = 200) => {
+        const xs: number[] = [];
+        for (let i = 0; i < n; i++) {
+          await db.transaction(async (trx) => {
+            const t = performance.now();
+            await applyDailyBalances(trx, date, [{ account: '1002', fund: 'BF-03', debit: new Decimal(0), credit: new Decimal('0.01') }], false);
+            xs.push(performance.now() - t);
+            await trx.rollback();
+          }).catch(() => undefined);
+        }
+        return `${pct(xs, 50).toFixed(2)}/${pct(xs, 95).toFixed(2)}`;
+      };
+      console.log(`the by-date statement alone (200 × rolled back, ms p50/p95): dated today ${await timeStatement(today)}, back-dated 300 days ${await timeStatement(backDated)}`);
+      const daily = await db.raw(`
+        WITH run AS (SELECT account, fund, date, sum(sum(debit) - sum(credit)) OVER (PARTITION BY account, fund ORDER BY date) AS closing
+                       FROM journal_lines WHERE account IN ('1001','1002') GROUP BY account, fund, date)
+        SELECT count(*) AS c FROM run FULL JOIN ledger_daily_balances d USING (account, fund, date) WHERE run.closing IS DISTINCT FROM d.closing`);
+      console.log(`day balances that differ from the lines: ${daily.rows[0].c}`);
+    }
     const check = await db.raw(`SELECT count(*) AS c FROM ledger_balances b LEFT JOIN (SELECT account, fund, sum(debit) d, sum(credit) c FROM journal_lines GROUP BY 1, 2) l USING (account, fund) WHERE b.debit_total <> coalesce(l.d, 0) OR b.credit_total <> coalesce(l.c, 0)`);
     console.log(`maintained balances that differ from the lines: ${check.rows[0].c}; total run ${((performance.now() - t0) / 1000).toFixed(0)}s`);
   } finally {
     await stopRemote();
+    await owner?.destroy();
     await svc.stop();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(logDir, { recursive: true, force: true });

@@ -45,6 +45,17 @@ export function approverFitsTier(user: SessionUser, tier: ApprovalTier, district
   return tier === 'district' && user.district === district;
 }
 
+/**
+ * The fund belongs to the district: a fund of the case's district (the district fund and the enterprise /
+ * institution funds under it carry its district) or a foundation-level fund (kind foundation, no district).
+ */
+/**
+ * Foundation level means the foundation fund itself: a city-wide enterprise-group or institution fund hung
+ * directly under it has no district but belongs to that group's union, so no district's case draws on it.
+ */
+export const fundInScope = (fund: { kind: string; district: string | null }, caseDistrict: string) =>
+  fund.district === caseDistrict || (fund.kind === 'foundation' && !fund.district);
+
 /** Case numbers are YYYY-DIST-NNNN, counted per year and district. */
 export const caseNumber = (year: number, district: string, n: number) => `${year}-${district}-${String(n).padStart(4, '0')}`;
 

@@ -7,9 +7,9 @@ import { maskName } from '../platform/masking';
 import { encryptPersonal } from '../platform/personal-data';
 import { appendAudit } from '../audit';
 import { canSeeDistrict, districtScope, isFoundationApprover, type SessionUser } from '../auth';
-import { fundBalance, getFund, postJournalEntry, aidPaidByHousehold } from '../ledger';
+import { fundBalance, getFund, postJournalEntry, aidPaidByHousehold, type Fund } from '../ledger';
 import { createApplicantHousehold, getHouseholdSummary, markHouseholdAssisted } from '../households';
-import { ACTION_FROM, approvalsNeeded, approverFitsTier, caseNumber, plainText, tierFor, type AidReason, type AidStatus, type TierLimits } from './model';
+import { ACTION_FROM, approvalsNeeded, approverFitsTier, caseNumber, fundInScope, plainText, tierFor, type AidReason, type AidStatus, type TierLimits } from './model';
 
 export interface AidSettings extends TierLimits {
   noticePeriodMs: number;
@@ -105,6 +105,29 @@ async function nextCaseNo(trx: Knex.Transaction, district: string) {
   return caseNumber(year, district, row.last);
 }
 
+/**
+ * The fund belongs to the district: a case draws on a fund of its own district (the district fund and the
+ * enterprise/institution funds under it) or on a foundation-level fund; anything else is 422 fund_out_of_scope.
+ * Checked on create and again at approval and disbursement (cases made before the rule).
+ */
+function assertFundInScope(fund: Fund | undefined, district: string, caseNo?: string): asserts fund is Fund {
+  invariant(fund, 'the fund of a case exists');
+  if (!fundInScope(fund, district)) {
+    throw unprocessable(
+      'fund_out_of_scope',
+      `基金 ${fund.code} 不属于 ${district} 区，也不是基金会本级基金 · fund ${fund.code} is neither a fund of district ${district} nor a foundation-level fund`,
+      { fund: fund.code, fundDistrict: fund.district, caseDistrict: district, ...(caseNo ? { caseNo } : {}) },
+    );
+  }
+}
+
+/** A district approver approves only cases of their district drawing on a fund of their district. */
+function assertApproverFitsFund(user: SessionUser, fund: Fund) {
+  if (user.district && fund.district !== user.district) {
+    throw forbidden(`fund ${fund.code} is not a fund of your district (${user.district}): a foundation approver must approve this case`, 'forbidden', { fund: fund.code, fundDistrict: fund.district });
+  }
+}
+
 export async function createCase(trx: Knex.Transaction, user: SessionUser, input: NewCase) {
   const fund = await getFund(trx, input.fund);
   if (!fund) throw badRequest(`unknown fund ${input.fund}`, [{ in: 'body', path: 'fund', message: `"fund" ${input.fund} does not exist` }]);
@@ -113,12 +136,14 @@ export async function createCase(trx: Knex.Transaction, user: SessionUser, input
     const district = input.applicant.district ?? user.district;
     if (!district) throw badRequest('an applicant needs a district', [{ in: 'body', path: 'applicant.district', message: '"applicant.district" is required' }]);
     if (!canSeeDistrict(user, district)) throw forbidden(`you may not open cases in district ${district}`);
+    assertFundInScope(fund, district);
     householdId = await createApplicantHousehold(trx, user, { ...input.applicant, district });
   }
   invariant(householdId, 'a case needs a household');
   const household = await getHouseholdSummary(trx, householdId);
   if (!household) throw badRequest(`household ${householdId} does not exist`, [{ in: 'body', path: 'householdId', message: 'no such household' }]);
   if (!canSeeDistrict(user, household.district)) throw forbidden(`household ${householdId} belongs to district ${household.district}`);
+  assertFundInScope(fund, household.district);
   if (household.status === 'archived') throw invalidState('an archived household file cannot receive aid', { householdId });
   const now = clock.now();
   const caseNo = await nextCaseNo(trx, household.district);
@@ -177,6 +202,8 @@ export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: 
   if (new Decimal(amount).gt(c.requested_amount)) {
     throw unprocessable('amount_exceeds_request', 'the approved amount is above the requested amount', { requestedAmount: money(c.requested_amount) });
   }
+  const fund = await getFund(trx, c.fund);
+  assertFundInScope(fund, c.district, c.case_no);
   const tier = tierFor(amount, settings);
   if (!approverFitsTier(user, tier, c.district)) {
     throw forbidden(`an amount of ${money(amount)} needs ${tier === 'district' ? 'an approver of the district or the foundation' : 'a foundation approver'}`, 'forbidden', {
@@ -184,6 +211,7 @@ export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: 
       limits: { district: settings.districtLimit, foundation: settings.foundationLimit },
     });
   }
+  assertApproverFitsFund(user, fund);
   const prior = await trx('aid_approvals').where({ case_id: c.id });
   if (prior.some((a: any) => a.approver_id === user.id)) throw conflict('already_approved', 'you have already approved this case: a second, different foundation approver is needed');
   if (prior.length && !new Decimal(prior[0].amount).eq(amount)) {
@@ -237,6 +265,7 @@ async function noticeCleared(trx: Db, c: any) {
 export async function disburseCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { paymentRef: string; date: string }, settings: AidSettings) {
   let c = await lockCase(trx, user, { id });
   assertFrom(c, 'disburse');
+  assertFundInScope(await getFund(trx, c.fund), c.district, c.case_no);
   if (c.status === 'in_notice') {
     if (!(await noticeCleared(trx, c))) {
       const open = await openObjections(trx, c.id);
@@ -297,6 +326,11 @@ export async function fileObjection(trx: Knex.Transaction, caseNo: string, input
 
 export async function resolveObjection(trx: Knex.Transaction, user: SessionUser, caseId: number, objectionId: number, input: { outcome: 'upheld' | 'dismissed'; note: string }) {
   const c = await lockCase(trx, user, { id: caseId });
+  // Maker-checker: whoever created, reviewed or approved the case does not judge an objection to it.
+  const approvers = await trx('aid_approvals').where({ case_id: c.id }).pluck('approver_id');
+  if (c.created_by === user.id || c.reviewed_by === user.id || approvers.includes(user.id)) {
+    throw forbidden('maker-checker: whoever created, reviewed or approved a case cannot resolve an objection to it', 'maker_checker');
+  }
   const o = await trx('aid_objections').where({ id: objectionId, case_id: caseId }).forUpdate().first();
   if (!o) throw notFound(`objection ${objectionId} of case ${c.case_no}`);
   if (o.status !== 'open') throw invalidState(`the objection was already ${o.status}`);

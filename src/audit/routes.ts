@@ -3,7 +3,9 @@ import Joi from 'joi';
 import { defineRoute, type AppContext } from '../http/route';
 import { intCursor, pageQuery } from '../platform/paging';
 import { dateSchema, addDays } from '../platform/clock';
-import { auditHead, listAuditRows, listPublicLog, verifyAuditChain } from './service';
+import { auditHead, headCheckpoint, listAuditRows, listPublicLog } from './service';
+import { signingKeyInfo } from './checkpoint';
+import { verifyEverything } from './verify';
 
 export function auditRoutes(app: AppContext) {
   const r = Router();
@@ -12,16 +14,26 @@ export function auditRoutes(app: AppContext) {
     summary: 'Head of the public audit chain (seq and hash)',
     handler: async () => auditHead(app.db),
   });
+  defineRoute(r, app, {
+    method: 'get', path: '/public/log/checkpoint', tag: 'public', access: 'public',
+    summary: 'The head signed with the service’s Ed25519 key: {seq, hash, time, signature, keyId} (docs/audit-chain.md)',
+    handler: async () => headCheckpoint(app.db),
+  });
+  defineRoute(r, app, {
+    method: 'get', path: '/public/log/key', tag: 'public', access: 'public',
+    summary: 'The public key that signs checkpoints: {keyId, algorithm, publicKey (PEM), publicKeyRaw (base64)}',
+    handler: async () => signingKeyInfo(),
+  });
   defineRoute<unknown, { after: number; limit: number; cursor?: string }>(r, app, {
     method: 'get', path: '/public/log', tag: 'public', access: 'public',
-    summary: 'The public audit chain: masked payloads and private digests, enough to verify every hash',
+    summary: 'The public audit chain: actor, subject, masked payloads and private digests, enough to verify every hash',
     query: Joi.object({ after: Joi.number().integer().min(0).default(0), ...pageQuery, cursor: intCursor }),
     handler: async ({ query }) => listPublicLog(app.db, query.cursor ? Number(query.cursor) : query.after, query.limit),
   });
   defineRoute(r, app, {
     method: 'get', path: '/audit/verify', tag: 'audit', access: ['auditor', 'admin'],
-    summary: 'Recompute the whole chain, private digests included; names the first bad row',
-    handler: async () => verifyAuditChain(app.db),
+    summary: 'Recompute the whole chain, private digests included, and check the books against it; names the first bad row or entry',
+    handler: async () => verifyEverything(app.db),
   });
   defineRoute<unknown, { from?: string; to?: string; subject?: string; action?: string; limit: number; cursor?: string }>(r, app, {
     method: 'get', path: '/audit', tag: 'audit', access: ['auditor', 'admin'],

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { Db } from '../platform/db';
 import { clock } from '../platform/clock';
 import { invariant } from '../platform/errors';
-import { GENESIS_HASH, canonicalPayload, chainHash, privateDigestOf } from './chain';
-import { sha256Hex } from '../platform/canonical-json';
+import { GENESIS_HASH, HASH_VERSION, canonicalPayload, chainHash, privateDigestOf, type ChainRow, type HashVersion } from './chain';
+import { EMPTY_CHAIN_TIME, signCheckpoint, type Checkpoint } from './checkpoint';
 
 let secret: string | undefined;
 
@@ -38,36 +38,62 @@ export interface AuditEntry {
 export async function appendAudit(trx: Knex.Transaction, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
   const time = clock.now().toISOString();
   const publicPayload = entry.publicPayload ? canonicalPayload(entry.publicPayload) : 'null';
-  const privatePayload = canonicalPayload({ actor: entry.actor, subject: entry.subject, ...entry.privatePayload });
+  // actor and subject last: a private payload can never claim another actor or subject than the row's.
+  const privatePayload = canonicalPayload({ ...entry.privatePayload, actor: entry.actor, subject: entry.subject });
   const privateDigest = privateDigestOf(auditSecret(), privatePayload);
   // One statement (one round trip while the chain lock is held): lock the head, hash the new row onto it
-  // exactly as chainHash() does, insert the row, move the head. FOR UPDATE re-reads the head a concurrent
-  // append has just committed, so the chain cannot fork.
+  // (version 2, from exactly the values inserted), insert the row, move the head. FOR UPDATE re-reads the
+  // head a concurrent append has just committed, so the chain cannot fork. chainHash() checks it below.
   const { rows } = await trx.raw(
-    `WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+    `WITH v AS (SELECT ?::timestamptz AS time, ?::text AS time_text, ?::text AS actor, ?::text AS action, ?::text AS subject,
+                       ?::text AS public_payload, ?::text AS private_payload, ?::text AS private_digest),
+     head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
      next AS (
        SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
-              encode(sha256(convert_to(concat_ws('|', head.hash, (head.seq + 1)::text, ?::text, ?::text, ?::text, ?::text), 'UTF8')), 'hex') AS hash
-       FROM head),
+              encode(sha256(convert_to(concat_ws('|', '2', head.hash, (head.seq + 1)::text, v.time_text, v.action,
+                encode(sha256(convert_to(v.actor, 'UTF8')), 'hex'),
+                encode(sha256(convert_to(v.subject, 'UTF8')), 'hex'),
+                encode(sha256(convert_to(coalesce(v.public_payload, 'null'), 'UTF8')), 'hex'),
+                v.private_digest), 'UTF8')), 'hex') AS hash
+       FROM head, v),
      row AS (
-       INSERT INTO audit_log (seq, time, actor, action, subject, public_payload, private_payload, private_digest, prev_hash, hash)
-       SELECT next.seq, ?::timestamptz, ?, ?, ?, ?, ?, ?, next.prev_hash, next.hash FROM next
+       INSERT INTO audit_log (seq, time, actor, action, subject, public_payload, private_payload, private_digest, prev_hash, hash, hash_version)
+       SELECT next.seq, v.time, v.actor, v.action, v.subject, v.public_payload, v.private_payload, v.private_digest, next.prev_hash, next.hash, 2 FROM next, v
        RETURNING seq, hash, prev_hash)
      UPDATE audit_head SET seq = row.seq, hash = row.hash FROM row WHERE audit_head.id = 1 RETURNING row.seq, row.hash, row.prev_hash`,
-    [
-      time, entry.action, sha256Hex(publicPayload), privateDigest,
-      time, entry.actor, entry.action, entry.subject, entry.publicPayload ? publicPayload : null, privatePayload, privateDigest,
-    ],
+    [time, time, entry.actor, entry.action, entry.subject, entry.publicPayload ? publicPayload : null, privatePayload, privateDigest],
   );
   const seq = Number(rows[0].seq);
   const hash: string = rows[0].hash;
-  invariant(hash === chainHash({ seq, time, action: entry.action, publicPayload, privateDigest, prevHash: rows[0].prev_hash }), 'the chain hash computed in SQL differs from chainHash()');
+  invariant(
+    hash === chainHash({ hashVersion: HASH_VERSION, seq, time, actor: entry.actor, action: entry.action, subject: entry.subject, publicPayload, privateDigest, prevHash: rows[0].prev_hash }),
+    'the chain hash computed in SQL differs from chainHash()',
+  );
   return { seq, hash };
 }
 
 export async function auditHead(db: Db): Promise<{ seq: number; hash: string }> {
   const head = await db('audit_head').where({ id: 1 }).first();
   return { seq: Number(head.seq), hash: head.hash };
+}
+
+/** The head with the time of its row, signed (GET /public/log/checkpoint). */
+export async function headCheckpoint(db: Db): Promise<Checkpoint> {
+  const { rows } = await db.raw('SELECT h.seq, h.hash, a.time FROM audit_head h LEFT JOIN audit_log a ON a.seq = h.seq WHERE h.id = 1');
+  const r = rows[0];
+  return signCheckpoint({ seq: Number(r.seq), hash: r.hash, time: r.time ? new Date(r.time).toISOString() : EMPTY_CHAIN_TIME });
+}
+
+/**
+ * Runs fn in one REPEATABLE READ, READ ONLY snapshot, so a verification that reads in many batches sees one
+ * state while writers go on (a caller's transaction is used as it is).
+ */
+export async function inSnapshot<T>(db: Db, fn: (snap: Db) => Promise<T>): Promise<T> {
+  if ((db as Knex.Transaction).isTransaction) return fn(db);
+  return (db as Knex).transaction(async (trx) => {
+    await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return fn(trx);
+  });
 }
 
 export interface VerifyResult {
@@ -79,50 +105,84 @@ export interface VerifyResult {
   problem: string | null;
 }
 
+/** A stored row as chainHash() takes it (hash_version is absent before the version-2 migration: 1). */
+export const chainRowOf = (r: any): ChainRow => ({
+  hashVersion: Number(r.hash_version ?? 1) as HashVersion,
+  seq: Number(r.seq),
+  time: new Date(r.time).toISOString(),
+  actor: r.actor,
+  action: r.action,
+  subject: r.subject,
+  publicPayload: r.public_payload ?? 'null',
+  privateDigest: r.private_digest,
+  prevHash: r.prev_hash,
+});
+
+/** Why a row does not check, or null. Private payloads always hold the row's actor and subject (HMAC-covered, so version-1 rows are checked too). */
+function rowProblem(key: string, r: any, row: ChainRow, expectSeq: number, prevHash: string, prevVersion: number): string | null {
+  if (row.seq !== expectSeq) return `seq ${expectSeq} is missing`;
+  if (row.prevHash !== prevHash) return 'prevHash does not link to the row before';
+  if (row.hashVersion !== 1 && row.hashVersion !== 2) return `unknown hash version ${String(row.hashVersion)}`;
+  if (row.hashVersion < prevVersion) return `a hash-version ${row.hashVersion} row after version-${prevVersion} rows`;
+  if (privateDigestOf(key, r.private_payload) !== r.private_digest) return 'the private payload does not match its digest';
+  let priv: Record<string, unknown>;
+  try {
+    priv = JSON.parse(r.private_payload);
+  } catch {
+    return 'the private payload is not JSON';
+  }
+  if (priv && typeof priv === 'object' && 'actor' in priv && priv.actor !== row.actor) return `the actor column (${row.actor}) differs from the private payload's (${String(priv.actor)})`;
+  if (priv && typeof priv === 'object' && 'subject' in priv && priv.subject !== row.subject) return `the subject column (${row.subject}) differs from the private payload's (${String(priv.subject)})`;
+  if (chainHash(row) !== r.hash) return 'the row does not match its hash';
+  return null;
+}
+
 /**
- * Recomputes the chain from the genesis: every hash, every link, no gap, the private digests (with the
- * secret), and the head row. Reads in batches so a long chain does not sit in memory.
+ * Recomputes the chain from the genesis: every hash (each under its version), every link, no gap, the
+ * private digests (with the secret) and the actor and subject they hold, and the head row. Reads in batches
+ * in one snapshot, so a long chain does not sit in memory and concurrent appends do not disturb it.
  */
 export async function verifyAuditChain(db: Db, batch = 5000): Promise<VerifyResult> {
   const key = auditSecret();
-  let prevHash = GENESIS_HASH;
-  let expectSeq = 1;
-  let bad: { seq: number; problem: string } | null = null;
-  for (;;) {
-    const rows = await db('audit_log').where('seq', '>=', expectSeq).orderBy('seq').limit(batch);
-    for (const r of rows) {
-      const seq = Number(r.seq);
-      const publicPayload = r.public_payload ?? 'null';
-      const problem =
-        seq !== expectSeq ? `seq ${expectSeq} is missing`
-        : r.prev_hash !== prevHash ? 'prevHash does not link to the row before'
-        : privateDigestOf(key, r.private_payload) !== r.private_digest ? 'the private payload does not match its digest'
-        : chainHash({ seq, time: new Date(r.time).toISOString(), action: r.action, publicPayload, privateDigest: r.private_digest, prevHash: r.prev_hash }) !== r.hash
-          ? 'the row does not match its hash'
-        : null;
-      if (problem) {
-        bad = { seq: Math.min(seq, expectSeq), problem };
-        break;
+  return inSnapshot(db, async (snap) => {
+    let prevHash = GENESIS_HASH;
+    let prevVersion = 1;
+    let expectSeq = 1;
+    let bad: { seq: number; problem: string } | null = null;
+    for (;;) {
+      const rows = await snap('audit_log').where('seq', '>=', expectSeq).orderBy('seq').limit(batch);
+      for (const r of rows) {
+        const row = chainRowOf(r);
+        const problem = rowProblem(key, r, row, expectSeq, prevHash, prevVersion);
+        if (problem) {
+          bad = { seq: Math.min(row.seq, expectSeq), problem };
+          break;
+        }
+        prevHash = r.hash;
+        prevVersion = row.hashVersion;
+        expectSeq = row.seq + 1;
       }
-      prevHash = r.hash;
-      expectSeq = seq + 1;
+      if (bad || rows.length < batch) break;
     }
-    if (bad || rows.length < batch) break;
-  }
-  const head = await auditHead(db);
-  const length = expectSeq - 1;
-  if (!bad && (head.seq !== length || head.hash !== prevHash)) bad = { seq: length + 1, problem: 'the chain ends before its recorded head' };
-  return { ok: !bad, length: bad ? bad.seq - 1 : length, head, firstBadSeq: bad?.seq ?? null, problem: bad?.problem ?? null };
+    const head = await auditHead(snap);
+    const length = expectSeq - 1;
+    if (!bad && (head.seq !== length || head.hash !== prevHash)) bad = { seq: length + 1, problem: 'the chain ends before its recorded head' };
+    return { ok: !bad, length: bad ? bad.seq - 1 : length, head, firstBadSeq: bad?.seq ?? null, problem: bad?.problem ?? null };
+  });
 }
 
+/** One row of GET /public/log: every field the public needs to recompute its hash (docs/audit-chain.md). */
 export interface PublicLogItem {
   seq: number;
   time: string;
+  actor: string;
   action: string;
+  subject: string;
   publicPayload: unknown;
   privateDigest: string;
   prevHash: string;
   hash: string;
+  hashVersion: HashVersion;
 }
 
 export async function listPublicLog(db: Db, after: number, limit: number): Promise<{ items: PublicLogItem[]; nextCursor: string | null }> {
@@ -130,13 +190,51 @@ export async function listPublicLog(db: Db, after: number, limit: number): Promi
   const items = rows.map((r) => ({
     seq: Number(r.seq),
     time: new Date(r.time).toISOString(),
+    actor: r.actor,
     action: r.action,
+    subject: r.subject,
     publicPayload: r.public_payload === null ? null : JSON.parse(r.public_payload),
     privateDigest: r.private_digest,
     prevHash: r.prev_hash,
     hash: r.hash,
+    hashVersion: Number(r.hash_version ?? 1) as HashVersion,
   }));
   return { items, nextCursor: items.length === limit ? String(items[items.length - 1]!.seq) : null };
+}
+
+// ─────────── what the ledger's integrity check reads of the log (src/ledger/integrity.ts) ───────────
+
+/** An audit row as the ledger check sees it: its seq, action, subject and public payload (hash-covered). */
+export interface LoggedRow {
+  seq: number;
+  action: string;
+  subject: string;
+  publicPayload: unknown;
+}
+
+const loggedRow = (r: any): LoggedRow => ({
+  seq: Number(r.seq), action: r.action, subject: r.subject, publicPayload: r.public_payload === null ? null : JSON.parse(r.public_payload),
+});
+
+/** The rows about these subjects with one of these actions, in seq order (uses the subject index). */
+export async function auditRowsForSubjects(db: Db, subjects: string[], actions: readonly string[]): Promise<LoggedRow[]> {
+  if (!subjects.length) return [];
+  const rows = await db('audit_log').whereIn('subject', subjects).whereIn('action', actions).orderBy('seq').select('seq', 'action', 'subject', 'public_payload');
+  return rows.map(loggedRow);
+}
+
+/** How many rows have one of these actions and a subject starting with the prefix. */
+export async function countAuditRows(db: Db, actions: readonly string[], subjectPrefix: string): Promise<number> {
+  const [r] = await db('audit_log').whereIn('action', actions).where('subject', 'like', `${subjectPrefix.replace(/[\\%_]/g, '\\$&')}%`).count<{ n: string }[]>('* as n');
+  return Number(r!.n);
+}
+
+/** The next `limit` rows after seq `after` with one of these actions and a subject starting with the prefix. */
+export async function auditRowsAfter(db: Db, actions: readonly string[], subjectPrefix: string, after: number, limit: number): Promise<LoggedRow[]> {
+  const rows = await db('audit_log')
+    .where('seq', '>', after).whereIn('action', actions).where('subject', 'like', `${subjectPrefix.replace(/[\\%_]/g, '\\$&')}%`)
+    .orderBy('seq').limit(limit).select('seq', 'action', 'subject', 'public_payload');
+  return rows.map(loggedRow);
 }
 
 export interface AuditQuery {
@@ -166,6 +264,7 @@ export async function listAuditRows(db: Db, q: AuditQuery) {
     privateDigest: r.private_digest,
     prevHash: r.prev_hash,
     hash: r.hash,
+    hashVersion: Number(r.hash_version ?? 1),
   }));
   return { items, nextCursor: items.length === q.limit ? String(items[items.length - 1]!.seq) : null };
 }

@@ -14,6 +14,8 @@ declare global {
   }
 }
 
+const INVALID_TOKEN = 'the token is not valid or has expired: log in again (POST /api/v1/auth/login); 登录已失效，请重新登录';
+
 /**
  * Reads the bearer token, if any. A token that is present but bad is a 401 even on public routes, so a
  * client never silently acts anonymously; which roles may call what is decided per route (http/route.ts).
@@ -22,12 +24,14 @@ export function authenticate(db: Knex) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (!header) return next();
-    const m = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
-    if (!m) return next(unauthorized('the Authorization header must be "Bearer <token>"'));
-    const user = await userForToken(db, m[1]!);
-    if (!user) return next(unauthorized('the token is unknown, expired or revoked, or the user is disabled'));
+    const scheme = /^Bearer(?:\s+(\S*))?\s*$/i.exec(header);
+    if (!scheme) return next(unauthorized('the Authorization header must be "Bearer <token>"'));
+    // A token of the wrong shape is just a token that is not valid: say so, as for an unknown one.
+    const token = /^[A-Za-z0-9_-]{20,100}$/.test(scheme[1] ?? '') ? scheme[1]! : null;
+    const user = token ? await userForToken(db, token) : undefined;
+    if (!user) return next(unauthorized(INVALID_TOKEN));
     req.user = user;
-    req.token = m[1];
+    req.token = token!;
     next();
   };
 }

@@ -1,6 +1,19 @@
 export const ROLES = ['admin', 'officer', 'approver', 'finance', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * 不相容职务 Incompatible duties: pairs of roles one user may never hold together (whoever keeps the books
+ * or approves aid is not the one who grants rights, and whoever approves is not the one who pays).
+ */
+export const INCOMPATIBLE_ROLES: readonly (readonly [Role, Role])[] = [
+  ['admin', 'finance'],
+  ['admin', 'approver'],
+  ['finance', 'approver'],
+];
+
+/** The incompatible pairs among these roles (empty when the combination is allowed). */
+export const incompatibleRoles = (roles: readonly string[]) => INCOMPATIBLE_ROLES.filter(([a, b]) => roles.includes(a) && roles.includes(b));
+
 /** The caller of a request, as the auth middleware found it. */
 export interface SessionUser {
   id: number;

@@ -3,10 +3,10 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from '../platform/db';
 import { clock } from '../platform/clock';
-import { AppError, badRequest, conflict, notFound } from '../platform/errors';
+import { AppError, badRequest, conflict, notFound, unprocessable } from '../platform/errors';
 import { appendAudit } from '../audit';
 import { districtExists } from '../reference';
-import type { Role, SessionUser, UserView } from './model';
+import { incompatibleRoles, type Role, type SessionUser, type UserView } from './model';
 
 const MAX_FAILED_LOGINS = 5;
 const LOCKOUT_MS = 15 * 60_000;
@@ -45,8 +45,24 @@ async function assertScopeValid(db: Db, roles: Role[], district: string | null |
   if (district && !(await districtExists(db, district))) throw badRequest(`unknown district ${district}`, [{ in: 'body', path: 'district', message: `"district" ${district} is not a district code` }]);
 }
 
+/** 不相容职务: 422 incompatible_roles naming the pairs. */
+function assertRolesCompatible(roles: Role[]) {
+  const pairs = incompatibleRoles(roles);
+  if (pairs.length) {
+    throw unprocessable(
+      'incompatible_roles',
+      `不相容职务：同一用户不得兼任 ${pairs.map(([a, b]) => `${a} + ${b}`).join('、')} · incompatible duties: one user may not hold ${pairs.map(([a, b]) => `${a} and ${b}`).join(', nor ')}`,
+      { roles, incompatible: pairs },
+    );
+  }
+}
+
+/** What the audit row of a user change keeps: never a password or its hash. */
+const userFacts = (row: any) => ({ displayName: row.display_name, roles: row.roles, district: row.district ?? null, disabled: row.disabled });
+
 export async function createUser(trx: Knex.Transaction, actor: string, u: NewUser): Promise<UserView> {
   await assertScopeValid(trx, u.roles, u.district);
+  assertRolesCompatible(u.roles);
   if (await trx('users').where({ username: u.username }).first()) throw conflict('duplicate_username', `the username ${u.username} is taken`);
   const [row] = await trx('users')
     .insert({
@@ -61,7 +77,7 @@ export async function createUser(trx: Knex.Transaction, actor: string, u: NewUse
     actor,
     action: 'user.created',
     subject: `user:${row.id}`,
-    privatePayload: { username: u.username, roles: u.roles, district: u.district ?? null },
+    privatePayload: { username: u.username, roles: u.roles, district: u.district ?? null, after: userFacts(row) },
   });
   return toView(row);
 }
@@ -80,6 +96,9 @@ export async function updateUser(trx: Knex.Transaction, actor: SessionUser, id: 
   const roles = change.roles ?? before.roles;
   const district = change.district === undefined ? before.district : change.district;
   await assertScopeValid(trx, roles, district);
+  // Checked when roles are given or a user is enabled: a user made before the rule can still be disabled or renamed.
+  const disabledAfter = change.disabled ?? before.disabled;
+  if (!disabledAfter && (change.roles !== undefined || before.disabled)) assertRolesCompatible(roles);
   if (id === actor.id && (change.disabled || (change.roles && !change.roles.includes('admin')))) {
     throw conflict('invalid_state', 'an admin cannot disable or demote themselves');
   }
@@ -95,9 +114,11 @@ export async function updateUser(trx: Knex.Transaction, actor: SessionUser, id: 
   if (change.disabled || change.password !== undefined) {
     await trx('sessions').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
   }
+  // Every change of rights is its own audit row with the state before and after (the attestation PDF lists them).
+  const action = row.disabled && !before.disabled ? 'user.disabled' : !row.disabled && before.disabled ? 'user.enabled' : 'user.updated';
   await appendAudit(trx, {
     actor: actor.username,
-    action: change.disabled ? 'user.disabled' : 'user.updated',
+    action,
     subject: `user:${id}`,
     privatePayload: {
       username: row.username,
@@ -106,9 +127,46 @@ export async function updateUser(trx: Knex.Transaction, actor: SessionUser, id: 
       roles,
       district,
       disabled: row.disabled,
+      before: userFacts(before),
+      after: userFacts(row),
     },
   });
   return toView(row);
+}
+
+/** Users holding an incompatible pair of roles (made before the rule): for a warning at start. */
+export async function usersWithIncompatibleRoles(db: Db): Promise<{ username: string; roles: Role[] }[]> {
+  const rows = await db('users').where({ disabled: false }).select('username', 'roles').orderBy('id');
+  return rows.filter((r: any) => incompatibleRoles(r.roles).length > 0).map((r: any) => ({ username: r.username, roles: r.roles }));
+}
+
+export const USER_CHANGE_ACTIONS = ['user.created', 'user.updated', 'user.disabled', 'user.enabled'] as const;
+
+const roleList = (roles: unknown) => (Array.isArray(roles) && roles.length ? roles.join(',') : '—');
+const orDash = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
+
+/**
+ * One line for a user-change audit row (its private payload), for the attestation PDF: "what changed".
+ * Rows written before `before`/`after` were recorded show the state after the change only.
+ */
+export function describeUserChange(action: string, p: any): { username: string; what: string } {
+  const username = String(p?.username ?? '?');
+  if (action === 'user.created') return { username, what: `创建 created · 角色 roles ${roleList(p.roles)} · 区 district ${orDash(p.district)}` };
+  const parts: string[] = [];
+  if (action === 'user.disabled') parts.push('停用 disabled');
+  if (action === 'user.enabled') parts.push('启用 enabled');
+  const b = p?.before;
+  const a = p?.after ?? { roles: p?.roles, district: p?.district };
+  if (b) {
+    if (roleList(b.roles) !== roleList(a.roles)) parts.push(`角色 roles ${roleList(b.roles)} → ${roleList(a.roles)}`);
+    if (orDash(b.district) !== orDash(a.district)) parts.push(`区 district ${orDash(b.district)} → ${orDash(a.district)}`);
+    if (b.displayName !== a.displayName) parts.push('姓名 name changed');
+  } else if (Array.isArray(p?.changed) && (p.changed.includes('roles') || p.changed.includes('district'))) {
+    parts.push(`角色 roles → ${roleList(a.roles)} · 区 district → ${orDash(a.district)}`);
+  }
+  if (p?.passwordReset) parts.push('重置密码 password reset');
+  if (!parts.length) parts.push('无权限变化 no change of rights');
+  return { username, what: parts.join(' · ') };
 }
 
 export async function listUsers(db: Db): Promise<UserView[]> {

@@ -1,5 +1,6 @@
-// npm run backup [-- --out file.dump]: a consistent pg_dump of the configured database (DATABASE_URL, or the
-// embedded one: reused if the service is running, started for the dump otherwise).
+// npm run backup [-- --out file.dump]: a consistent pg_dump of the configured database, as its owner
+// (DATABASE_OWNER_URL, else DATABASE_URL; or the embedded one's owner role: the embedded server is reused if the
+// service is running, started for the dump otherwise).
 import path from 'node:path';
 import fs from 'node:fs';
 import { loadConfig } from '../platform/config';

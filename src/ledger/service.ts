@@ -147,16 +147,72 @@ export async function lockBalances(trx: Knex.Transaction, keys: { account: strin
   return new Map(rows.map((r) => [`${r.account}\u0000${r.fund}`, r]));
 }
 
+/**
+ * No overdraft at any date: applies a posting's net change of 1001/1002 per fund to the running end-of-day
+ * balances (ledger_daily_balances) from its date on, in one statement, or, if that would leave any of those
+ * days negative, writes nothing and returns the first such day (per account, fund, date order).
+ *
+ * The caller holds the ledger_balances row locks of these (account, fund), and every writer of their day rows
+ * holds them too, so the statement sees the latest committed rows and no one else changes them meanwhile.
+ * The row of `date` is created from the previous day's closing if missing, then it and every later row get
+ * the change: cost O(days with activity from `date` on) — one row for a posting dated today. The CHECK
+ * ledger_daily_balances_no_overdraft is the database's own guarantee behind the check made here.
+ * `dryRun` only looks (used when the total is already short, to name the first negative day).
+ * A day already negative from before the rule (a legacy database, see the migration) that this posting
+ * would leave negative counts as short too: the CHECK would refuse to write it.
+ */
+export async function applyDailyBalances(
+  trx: Knex.Transaction,
+  date: string,
+  changes: { account: string; fund: string; debit: Decimal; credit: Decimal }[],
+  dryRun: boolean,
+): Promise<{ account: string; fund: string; date: string; balance: string; required: Decimal } | null> {
+  const deltas = changes.filter((c) => NO_OVERDRAFT_ACCOUNTS.includes(c.account) && !c.debit.eq(c.credit));
+  if (!deltas.length) return null;
+  const values = deltas.map(() => '(?::varchar, ?::varchar, ?::numeric)').join(', ');
+  const res = await trx.raw(
+    `WITH v(account, fund, delta) AS (VALUES ${values}),
+     cur AS (
+       SELECT v.account, v.fund, v.delta,
+              coalesce((SELECT x.closing FROM ledger_daily_balances x WHERE x.account = v.account AND x.fund = v.fund AND x.date <= ?::date
+                         ORDER BY x.date DESC LIMIT 1), 0) AS at_date
+         FROM v),
+     short AS (
+       SELECT cur.account, cur.fund, cur.delta, ?::date AS date, cur.at_date AS closing FROM cur WHERE cur.at_date + cur.delta < 0
+       UNION ALL
+       SELECT cur.account, cur.fund, cur.delta, f.date, f.closing FROM cur
+         CROSS JOIN LATERAL (SELECT x.date, x.closing FROM ledger_daily_balances x
+                              WHERE x.account = cur.account AND x.fund = cur.fund AND x.date > ?::date AND x.closing + cur.delta < 0
+                              ORDER BY x.date LIMIT 1) f),
+     ins AS (
+       INSERT INTO ledger_daily_balances (account, fund, date, closing)
+       SELECT cur.account, cur.fund, ?::date, cur.at_date + cur.delta FROM cur WHERE NOT ?::boolean AND NOT EXISTS (SELECT 1 FROM short)
+       ON CONFLICT (account, fund, date) DO UPDATE SET closing = excluded.closing
+       RETURNING 1),
+     upd AS (
+       UPDATE ledger_daily_balances x SET closing = x.closing + cur.delta FROM cur
+        WHERE x.account = cur.account AND x.fund = cur.fund AND x.date > ?::date AND NOT ?::boolean AND NOT EXISTS (SELECT 1 FROM short)
+       RETURNING 1)
+     SELECT account, fund, date, closing::text AS closing, delta::text AS delta FROM short ORDER BY account, fund, date LIMIT 1`,
+    [...deltas.flatMap((c) => [c.account, c.fund, c.debit.minus(c.credit).toFixed(2)]), date, date, date, date, dryRun, date, dryRun],
+  );
+  const s = res.rows[0] as { account: string; fund: string; date: string; closing: string; delta: string } | undefined;
+  if (!s) return null;
+  const delta = new Decimal(s.delta);
+  return { account: s.account, fund: s.fund, date: s.date, balance: s.closing, required: delta.isNegative() ? delta.negated() : new Decimal(0) };
+}
+
 function publicLines(entry: JournalEntry) {
   return entry.lines.map((l) => ({ account: l.account, fund: l.fund, debit: l.debit, credit: l.credit }));
 }
 
 /**
- * The one way money enters the ledger. In order: validate; check accounts and funds exist; balance per fund;
- * period open (ledger_period_state FOR SHARE); lock balance rows in (account, fund) order and refuse an
- * overdraft of 1001/1002; update the balances; take the year's next number (the counter row stays locked
- * until commit, so numbers are gapless: a rolled-back posting gives its number back); insert the entry and
- * its lines; `after` (reversal or donation rows); audit row last.
+ * The one way money enters the ledger. In order: validate; refuse a date after today (422 future_date);
+ * check accounts and funds exist; balance per fund; period open (shared period lock); lock balance rows in
+ * (account, fund) order; refuse an overdraft of 1001/1002 in total or at any day from the entry's date on,
+ * else move the running day balances (applyDailyBalances); update the balances; take the year's next number
+ * (the counter row stays locked until commit, so numbers are gapless: a rolled-back posting gives its number
+ * back); insert the entry and its lines; `after` (reversal or donation rows); audit row last.
  */
 async function post(
   trx: Knex.Transaction,
@@ -166,6 +222,11 @@ async function post(
   opts: { reversesId?: number; after?: (entry: JournalEntry) => Promise<void> } = {},
 ): Promise<JournalEntry> {
   validateEntry(input);
+  // Money moves on a day that has happened: a future date would count money that has not arrived yet.
+  const today = shanghaiDate();
+  if (input.date > today) {
+    throw unprocessable('future_date', `日期 ${input.date} 晚于今天 ${today} · the date ${input.date} is later than today (${today}, Asia/Shanghai): money can only move on a day that has come`, { date: input.date, today });
+  }
   const accounts = await knownAccounts(trx);
   const unknownAccounts = [...new Set(input.lines.map((l) => l.account))].filter((a) => !accounts.has(a));
   if (unknownAccounts.length) {
@@ -188,16 +249,31 @@ async function post(
 
   const changes = netByKey(input.lines);
   const locked = await lockBalances(trx, changes);
+  let totalShort: { fund: string; account: string; balance: Decimal; required: Decimal } | undefined;
   for (const c of changes) {
     if (!NO_OVERDRAFT_ACCOUNTS.includes(c.account)) continue;
     const row = locked.get(`${c.account}\u0000${c.fund}`)!;
     const before = new Decimal(row.debit_total).minus(row.credit_total);
-    const after = before.plus(c.debit).minus(c.credit);
-    if (after.isNegative()) {
-      throw conflict('insufficient_funds', `fund ${c.fund} has ${money(before)} in ${c.account}; this posting needs ${money(c.credit.minus(c.debit))}`, {
-        fund: c.fund, account: c.account, balance: money(before), required: money(c.credit.minus(c.debit)),
-      });
+    if (before.plus(c.debit).minus(c.credit).isNegative()) {
+      totalShort = { fund: c.fund, account: c.account, balance: before, required: c.credit.minus(c.debit) };
+      break;
     }
+  }
+  // By date: still under the balance row locks, so the day rows of these (account, fund) are ours alone.
+  const short = await applyDailyBalances(trx, input.date, changes, !!totalShort);
+  if (short) {
+    throw conflict(
+      'insufficient_funds',
+      `基金 ${short.fund} 科目 ${short.account} 在 ${short.date} 的余额不足 · fund ${short.fund} would have a negative ${short.account} balance on ${short.date}: ` +
+        `it has ${money(short.balance)} that day; this posting needs ${money(short.required)}`,
+      { fund: short.fund, account: short.account, balance: money(short.balance), required: money(short.required), date: short.date },
+    );
+  }
+  if (totalShort) {
+    // Not reachable while the day rows agree with the lines (the last day row is the total); kept as the guard.
+    throw conflict('insufficient_funds', `fund ${totalShort.fund} has ${money(totalShort.balance)} in ${totalShort.account}; this posting needs ${money(totalShort.required)}`, {
+      fund: totalShort.fund, account: totalShort.account, balance: money(totalShort.balance), required: money(totalShort.required), date: input.date,
+    });
   }
   const values = changes.map(() => '(?::varchar, ?::varchar, ?::numeric, ?::numeric)').join(', ');
   await trx.raw(
@@ -253,8 +329,10 @@ async function post(
 }
 
 /**
- * Posts a balanced entry (contract for other domains). 422 unbalanced_entry, 409 period_closed,
- * 409 insufficient_funds, 400 for unknown accounts/funds or bad amounts; audited 'ledger.posted'.
+ * Posts a balanced entry (contract for other domains). 422 unbalanced_entry, 422 future_date (dated after
+ * today), 409 period_closed, 409 insufficient_funds (1001/1002 negative at the entry's date or any later
+ * date; details fund, account, balance, required, date), 400 for unknown accounts/funds or bad amounts;
+ * audited 'ledger.posted'.
  * The public audit payload holds accounts, funds and amounts only: descriptions and memos are private.
  */
 export async function postJournalEntry(trx: Knex.Transaction, actor: string, input: EntryInput): Promise<JournalEntry> {

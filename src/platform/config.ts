@@ -17,11 +17,15 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** The role that owns the schema: migrations, grants to DATABASE_URL's role, backups (docs/operations.md). */
+  databaseOwnerUrl?: string;
   dataDir: string;
   logLevel: string;
   nodeEnv: string;
   auditSecret: string;
   dataKey: Buffer;
+  /** Ed25519 private key (PKCS8 PEM) that signs audit-log checkpoints: SIGNING_KEY, or generated into DATA_DIR. */
+  signingKey: string;
   noticePeriodMs: number;
   noticePeriod: string;
   adminUsername?: string;
@@ -53,16 +57,18 @@ const schema = Joi.object({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   HOST: Joi.string().default('0.0.0.0'),
   DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+  DATABASE_OWNER_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
   DATA_DIR: Joi.string().default('./data'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   NODE_ENV: Joi.string().default('development'),
   AUDIT_SECRET: Joi.string().min(16),
   DATA_KEY: Joi.string().pattern(/^[0-9a-fA-F]{64}$/).message('"DATA_KEY" must be 64 hex characters (a 256-bit key)'),
+  SIGNING_KEY: Joi.string().max(4000),
   NOTICE_PERIOD: Joi.string().default('P7D').custom((v, h) => (parseIsoDuration(v) === null ? h.error('any.invalid') : v))
     .messages({ 'any.invalid': '"NOTICE_PERIOD" must be an ISO-8601 duration such as P7D or PT5S' }),
   ADMIN_USERNAME: Joi.string().pattern(/^[a-zA-Z0-9_.-]{2,64}$/),
   ADMIN_PASSWORD: Joi.string().min(8).max(200),
-  DEMO_DATA: Joi.string().valid('on', 'off').default('on'),
+  DEMO_DATA: Joi.string().valid('on', 'off'), // default: on, off in production
   TOKEN_TTL_HOURS: Joi.number().positive().max(24 * 30).default(12),
   PASSWORD_HASH_ROUNDS: Joi.number().integer().min(4).max(15).default(10),
   EXIT_INCOME_THRESHOLD: Joi.string().pattern(/^\d{1,9}(\.\d{1,2})?$/).default('1450.00'),
@@ -83,13 +89,33 @@ const schema = Joi.object({
 export class ConfigError extends Error {}
 
 /** Secrets the embedded default may generate once and keep beside its data. */
-function loadOrCreateSecrets(dataDir: string): { auditSecret: string; dataKey: string } {
+function loadOrCreateSecrets(dataDir: string): { auditSecret: string; dataKey: string; signingKey: string } {
   const file = path.join(dataDir, 'secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
+  const existing = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+  if (existing?.signingKey) return existing;
+  // A secrets.json from before the signing key keeps its secrets and gets a key added.
+  const secrets = existing ?? { auditSecret: crypto.randomBytes(32).toString('hex'), dataKey: crypto.randomBytes(32).toString('hex') };
+  secrets.signingKey = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   fs.mkdirSync(dataDir, { recursive: true });
-  const secrets = { auditSecret: crypto.randomBytes(32).toString('hex'), dataKey: crypto.randomBytes(32).toString('hex') };
   fs.writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
+}
+
+/** SIGNING_KEY: an Ed25519 PKCS8 PEM ('\\n' escapes allowed) or base64 of the 32-byte seed; returned as PKCS8 PEM. */
+function signingKeyPem(text: string): string {
+  try {
+    const t = text.trim().replace(/\\n/g, '\n');
+    const seed = Buffer.from(t, 'base64');
+    const key = t.includes('-----BEGIN')
+      ? crypto.createPrivateKey(t)
+      : seed.length === 32 && /^[A-Za-z0-9+/]{43}=$/.test(t)
+        ? crypto.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' })
+        : undefined;
+    if (key?.asymmetricKeyType === 'ed25519') return key.export({ format: 'pem', type: 'pkcs8' }).toString();
+  } catch {
+    // fall through to the one message below
+  }
+  throw new ConfigError('configuration: "SIGNING_KEY" must be an Ed25519 private key: a PKCS8 PEM or base64 of its 32-byte seed');
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -99,22 +125,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (value.DATABASE_URL && production && (!value.AUDIT_SECRET || !value.DATA_KEY)) {
     throw new ConfigError('configuration: "AUDIT_SECRET" and "DATA_KEY" are required with DATABASE_URL in production');
   }
+  if (value.DATABASE_URL && production && !value.SIGNING_KEY) {
+    throw new ConfigError('configuration: "SIGNING_KEY" (the Ed25519 key of audit checkpoints) is required with DATABASE_URL in production');
+  }
+  if (value.DATABASE_OWNER_URL && !value.DATABASE_URL) {
+    throw new ConfigError('configuration: "DATABASE_OWNER_URL" needs "DATABASE_URL" (the embedded database makes its own roles)');
+  }
+  // Demo accounts share a published password: never in production.
+  const demoData = (value.DEMO_DATA ?? (production ? 'off' : 'on')) === 'on';
+  if (demoData && production) {
+    throw new ConfigError('configuration: "DEMO_DATA=on" is refused with NODE_ENV=production (demo users have a published password)');
+  }
   const dataDir = path.resolve(value.DATA_DIR);
-  const generated = !value.AUDIT_SECRET || !value.DATA_KEY ? loadOrCreateSecrets(dataDir) : undefined;
+  const generated = !value.AUDIT_SECRET || !value.DATA_KEY || !value.SIGNING_KEY ? loadOrCreateSecrets(dataDir) : undefined;
   return {
     port: value.PORT,
     host: value.HOST,
     databaseUrl: value.DATABASE_URL,
+    databaseOwnerUrl: value.DATABASE_OWNER_URL,
     dataDir,
     logLevel: value.LOG_LEVEL,
     nodeEnv: value.NODE_ENV,
     auditSecret: value.AUDIT_SECRET ?? generated!.auditSecret,
     dataKey: Buffer.from(value.DATA_KEY ?? generated!.dataKey, 'hex'),
+    signingKey: signingKeyPem(value.SIGNING_KEY ?? generated!.signingKey),
     noticePeriod: value.NOTICE_PERIOD,
     noticePeriodMs: parseIsoDuration(value.NOTICE_PERIOD)!,
     adminUsername: value.ADMIN_USERNAME,
     adminPassword: value.ADMIN_PASSWORD,
-    demoData: value.DEMO_DATA === 'on',
+    demoData,
     tokenTtlMs: value.TOKEN_TTL_HOURS * 3_600_000,
     passwordHashRounds: value.PASSWORD_HASH_ROUNDS,
     exitIncomeThreshold: value.EXIT_INCOME_THRESHOLD,

@@ -3,6 +3,7 @@ import pg from 'pg';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError } from './config';
 
 // Business dates stay 'YYYY-MM-DD' strings (no time zone shift); counters fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
@@ -39,4 +40,147 @@ export function createKnex(url: string, pool = { min: 0, max: 20 }, statementTim
 
 export async function migrateToLatest(db: Knex) {
   await db.migrate.latest();
+}
+
+// ---- Database roles (docs/operations.md, "Database roles") ----------------------------------------------
+// The service works as a role that owns nothing: it cannot disable the immutability triggers, change
+// session_replication_role, ALTER, DROP or TRUNCATE a table. Migrations run as the owner, who then grants the
+// working role exactly what the code needs, table by table, at every start.
+
+/**
+ * Tables the service only ever appends to: the working role may SELECT and INSERT, never UPDATE or DELETE.
+ * Every table with a refuse_change() trigger is added to these at start, so a new immutable table needs no
+ * edit here; the event and approval logs below have no trigger but are never changed by the code either.
+ */
+export const APPEND_ONLY_TABLES = ['audit_log', 'journal_entries', 'journal_lines', 'ledger_reversals', 'ledger_donations', 'ledger_periods', 'reports_published', 'household_events', 'aid_case_events', 'aid_approvals'];
+
+/** Row locks (SELECT … FOR UPDATE) need UPDATE on one column: reverseEntry locks the entry it reverses. The trigger still refuses any UPDATE. */
+const ROW_LOCK_COLUMNS: Record<string, string> = { journal_entries: 'id' };
+
+/** The migrations' own bookkeeping: the working role may read it (to see that nothing is pending), no more. */
+const READ_ONLY_TABLES = ['knex_migrations', 'knex_migrations_lock'];
+
+const GRANT_LOCK = 7305;
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export async function currentRole(db: Knex): Promise<string> {
+  return (await db.raw('SELECT current_user AS r')).rows[0].r;
+}
+
+/** As the owner, after migrating: the working role gets per-table privileges, sequences, functions and default privileges. */
+export async function grantWorkingRole(owner: Knex, role: string) {
+  const r = ident(role);
+  await owner.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [GRANT_LOCK]); // two instances starting at once
+    const tables: { name: string; immutable: boolean }[] = (await trx.raw(`
+      SELECT c.relname AS name,
+             EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid AND p.proname = 'refuse_change') AS immutable
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY c.relname`)).rows;
+    await trx.raw(`GRANT USAGE ON SCHEMA public TO ${r}`);
+    await trx.raw(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${r}`);
+    await trx.raw(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${r}`);
+    for (const t of tables) {
+      const privileges = READ_ONLY_TABLES.includes(t.name) ? 'SELECT'
+        : t.immutable || APPEND_ONLY_TABLES.includes(t.name) ? 'SELECT, INSERT'
+        : 'SELECT, INSERT, UPDATE, DELETE';
+      await trx.raw(`GRANT ${privileges} ON ${ident(t.name)} TO ${r}`);
+      const lockColumn = ROW_LOCK_COLUMNS[t.name];
+      if (lockColumn) await trx.raw(`GRANT UPDATE (${ident(lockColumn)}) ON ${ident(t.name)} TO ${r}`);
+    }
+    await trx.raw(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
+    await trx.raw(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${r}`);
+    // Objects a later migration makes are usable before the next start's grants narrow them (never TRUNCATE, TRIGGER, REFERENCES).
+    await trx.raw(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r}`);
+    await trx.raw(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${r}`);
+    await trx.raw(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO ${r}`);
+  });
+}
+
+export interface RoleCheck {
+  role: string;
+  leastPrivilege: boolean;
+  /** What the working role may do that it should not, in plain words (empty when leastPrivilege). */
+  problems: string[];
+}
+
+/** Asks the database, as the working role, what that role could do beyond its work. */
+export async function checkLeastPrivilege(db: Knex): Promise<RoleCheck> {
+  const { rows } = await db.raw(`
+    SELECT current_user AS role, r.rolsuper, r.rolcreaterole, r.rolbypassrls, r.rolreplication,
+      pg_has_role(current_user, d.datdba, 'MEMBER') AS owns_database,
+      has_schema_privilege(current_user, 'public', 'CREATE') AS creates,
+      (SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND pg_has_role(current_user, c.relowner, 'MEMBER')) AS owned,
+      (SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND has_table_privilege(current_user, c.oid, 'TRUNCATE, TRIGGER, REFERENCES')) AS truncates,
+      (SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relname = ANY(?::text[]) AND has_table_privilege(current_user, c.oid, 'UPDATE, DELETE')) AS changes
+    FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`, [APPEND_ONLY_TABLES]);
+  const x = rows[0];
+  // GRANT SET ON PARAMETER exists from PostgreSQL 15; before it, only superusers may set session_replication_role.
+  if (Number((await db.raw('SHOW server_version_num')).rows[0].server_version_num) >= 150000) {
+    x.replica = (await db.raw(`SELECT has_parameter_privilege(current_user, 'session_replication_role', 'SET') AS p`)).rows[0].p;
+  }
+  const problems = [
+    x.rolsuper && 'is a superuser',
+    x.rolcreaterole && 'may create roles',
+    x.rolbypassrls && 'bypasses row security',
+    x.rolreplication && 'is a replication role',
+    !x.rolsuper && x.owns_database && 'owns the database',
+    !x.rolsuper && x.replica && 'may set session_replication_role',
+    !x.rolsuper && x.owned && `owns tables (${truncateList(x.owned)})`,
+    !x.rolsuper && !x.owned && x.creates && 'may create objects in schema public',
+    !x.rolsuper && !x.owned && x.truncates && `may TRUNCATE, add triggers to or reference ${truncateList(x.truncates)}`,
+    !x.rolsuper && !x.owned && x.changes && `may UPDATE or DELETE ${truncateList(x.changes)}`,
+  ].filter((p): p is string => Boolean(p));
+  return { role: x.role, leastPrivilege: problems.length === 0, problems };
+}
+
+const truncateList = (list: string) => (list.length > 120 ? `${list.slice(0, 117)}…` : list);
+
+/** The result of the start's role check for a knex pool, for GET /health. */
+const roleChecks = new WeakMap<Knex, RoleCheck>();
+export const roleCheckOf = (db: Knex) => roleChecks.get(db);
+
+/** The one line logged at start (and refused in production) when the working role is not least-privileged. */
+export function roleWarning(check: RoleCheck) {
+  return `the database role of DATABASE_URL (${check.role}) ${check.problems.join('; ')}: ` +
+    'a working role that owns nothing keeps the audit log and the books out of its reach (set DATABASE_OWNER_URL; docs/operations.md, "Database roles")';
+}
+
+/**
+ * Migrates as the owner and grants the working role its privileges (a separate owner), or migrates as the
+ * one role there is (only DATABASE_URL); then checks the working role and remembers the answer for /health.
+ * In production a working role that is not least-privileged is refused (a ConfigError), before migrating
+ * when there is no separate owner.
+ */
+export async function prepareDatabase(db: Knex, owner: Knex | undefined, opts: { production: boolean }): Promise<RoleCheck> {
+  const refuse = (check: RoleCheck) => {
+    if (opts.production && !check.leastPrivilege) throw new ConfigError(`configuration: refused with NODE_ENV=production: ${roleWarning(check)}`);
+  };
+  if (owner) {
+    await migrateToLatest(owner);
+    // Two URLs of one role: granting would only revoke the owner's own rights (the check below then warns).
+    const role = await currentRole(db);
+    if (role !== (await currentRole(owner))) await grantWorkingRole(owner, role);
+  } else {
+    const check = await checkLeastPrivilege(db);
+    refuse(check);
+    // A least-privileged role alone can read the migrations but not run them.
+    const [, pending] = check.leastPrivilege
+      ? await db.migrate.list().catch((e: Error) => {
+          throw new Error(`the role of DATABASE_URL (${check.role}) may not read the migrations (${e.message}): set DATABASE_OWNER_URL to the owner's URL`);
+        })
+      : [[], ['unknown']];
+    if (pending.length && check.leastPrivilege) {
+      throw new Error(`${pending.length} database migrations are pending and the role of DATABASE_URL (${check.role}) may not run them: set DATABASE_OWNER_URL to the owner's URL`);
+    }
+    if (pending.length) await migrateToLatest(db);
+  }
+  const check = await checkLeastPrivilege(db);
+  refuse(check);
+  roleChecks.set(db, check);
+  return check;
 }

@@ -6,9 +6,18 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 
 export interface EmbeddedDb {
+  /** The bootstrap superuser (postgres): creates roles and databases; the service never works as it. */
   url: string;
+  /** OWNER_ROLE: owns the database and every object in it; migrations and backups run as it. */
+  ownerUrl: string;
+  /** APP_ROLE: the service's working role, owning nothing (src/platform/db.ts grants it what it needs). */
+  appUrl: string;
   stop(): Promise<void>;
 }
+
+/** The two roles the embedded server gets (docs/operations.md, "Database roles"). */
+export const OWNER_ROLE = 'warmth_owner';
+export const APP_ROLE = 'warmth_app';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -88,9 +97,7 @@ export async function startEmbeddedDb(opts: EmbeddedOptions): Promise<EmbeddedDb
   assertTraversableByOthers(binaryDir());
   assertTraversableByOthers(path.dirname(pgDir));
 
-  const pwFile = path.join(path.dirname(pgDir), 'pg-password');
-  if (!fs.existsSync(pwFile)) fs.writeFileSync(pwFile, crypto.randomBytes(18).toString('hex'), { mode: 0o600 });
-  const password = fs.readFileSync(pwFile, 'utf8').trim();
+  const password = passwordFile(path.dirname(pgDir), 'pg-password');
 
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
@@ -130,12 +137,85 @@ export async function startEmbeddedDb(opts: EmbeddedOptions): Promise<EmbeddedDb
     throw new Error(`embedded PostgreSQL did not start on port ${opts.port}: ${(e as Error | undefined)?.message ?? lastLines.join(' | ')}`);
   }
 
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`;
-  const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user: 'postgres', password, database: 'postgres' });
-  await admin.connect();
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
-  if (!exists.rowCount) await admin.query(`CREATE DATABASE "${opts.database.replace(/"/g, '')}"`);
-  await admin.end();
+  const dataDir = path.dirname(pgDir);
+  const roles = { [OWNER_ROLE]: passwordFile(dataDir, 'pg-owner-password'), [APP_ROLE]: passwordFile(dataDir, 'pg-app-password') };
+  const at = (user: string, pw: string) => `postgres://${user}:${encodeURIComponent(pw)}@127.0.0.1:${opts.port}/${opts.database}`;
+  try {
+    await prepareRoles(opts.port, password, opts.database, roles, log);
+  } catch (e) {
+    await server.stop().catch(() => undefined);
+    throw e;
+  }
+  return { url: at('postgres', password), ownerUrl: at(OWNER_ROLE, roles[OWNER_ROLE]), appUrl: at(APP_ROLE, roles[APP_ROLE]), stop: () => server.stop() };
+}
 
-  return { url, stop: () => server.stop() };
+/** A password generated once beside the data (mode 600) and read back on later starts. */
+function passwordFile(dataDir: string, name: string) {
+  const file = path.join(dataDir, name);
+  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(18).toString('hex'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * As the bootstrap superuser: both roles exist with exactly these attributes and the passwords of their
+ * files, the database exists and belongs to the owner, and every object in its public schema belongs to the
+ * owner. A data folder made by an earlier version has its tables owned by `postgres`; they are handed over
+ * one by one (REASSIGN OWNED BY postgres is refused for the bootstrap superuser, who owns the system catalogs).
+ */
+async function prepareRoles(port: number, password: string, database: string, roles: Record<string, string>, log: (l: string) => void) {
+  const connect = async (db: string) => {
+    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: db });
+    await c.connect();
+    return c;
+  };
+  const admin = await connect('postgres');
+  try {
+    // Roles are cluster-wide and two starts may race: one at a time.
+    await admin.query('SELECT pg_advisory_lock(7304)');
+    for (const [role, pw] of Object.entries(roles)) {
+      const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      const attrs = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${admin.escapeLiteral(pw)}`;
+      await admin.query(`${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${role} ${exists.rowCount ? 'WITH ' : ''}${attrs}`);
+    }
+    const dbName = admin.escapeIdentifier(database);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!exists.rowCount) await admin.query(`CREATE DATABASE ${dbName} OWNER ${OWNER_ROLE}`);
+    else await admin.query(`ALTER DATABASE ${dbName} OWNER TO ${OWNER_ROLE}`);
+    const target = await connect(database);
+    try {
+      await target.query('BEGIN');
+      const moved = await handOver(target, OWNER_ROLE);
+      await target.query('COMMIT');
+      if (moved > 0) log(`handed ${moved} objects of the public schema over to ${OWNER_ROLE}`);
+    } finally {
+      await target.end();
+    }
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock(7304)').catch(() => undefined);
+    await admin.end();
+  }
+}
+
+/** Gives every object of the public schema that the owner role does not own to it; answers how many. */
+async function handOver(c: pg.Client, owner: string) {
+  const others = `<> (SELECT oid FROM pg_roles WHERE rolname = $1)`;
+  const notExtension = (cls: string, alias: string) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = ${alias}.oid AND d.deptype = 'e')`;
+  const steps = [
+    // Tables and views first: a table takes its indexes and the sequences of its columns along.
+    `SELECT format('ALTER TABLE %s OWNER TO %I', c.oid::regclass, $1::text) AS stmt FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relowner ${others} AND ${notExtension('pg_class', 'c')}`,
+    `SELECT format('ALTER SEQUENCE %s OWNER TO %I', c.oid::regclass, $1::text) AS stmt FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'S' AND c.relowner ${others} AND ${notExtension('pg_class', 'c')}`,
+    `SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, $1::text) AS stmt FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p') AND p.proowner ${others} AND ${notExtension('pg_proc', 'p')}`,
+    `SELECT format('ALTER TYPE %s OWNER TO %I', t.oid::regtype, $1::text) AS stmt FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'r', 'm') AND t.typowner ${others} AND ${notExtension('pg_type', 't')}`,
+  ];
+  let n = 0;
+  for (const step of steps) {
+    const { rows } = await c.query(step, [owner]);
+    for (const r of rows) await c.query(r.stmt);
+    n += rows.length;
+  }
+  return n;
 }

@@ -17,7 +17,7 @@
 // (kind, parameters) for the whole generation, so two identical requests do not both publish, and appends the
 // audit row at the end. The caller ends its output only after that commit (see routes.ts).
 import type { Knex } from 'knex';
-import { appendAudit, auditHead, listPublicLog, GENESIS_HASH } from '../audit';
+import { appendAudit, auditHead, listPublicLog, signCheckpoint, GENESIS_HASH } from '../audit';
 import { canonicalJson } from '../platform/canonical-json';
 import { clock } from '../platform/clock';
 import type { Db } from '../platform/db';
@@ -70,7 +70,13 @@ export async function reportBasis(db: Db): Promise<ReportHead> {
     }
     if (i < 500) break;
   }
-  if (seq === 0) return { seq: 0, hash: GENESIS_HASH, time: EMPTY_CHAIN_TIME };
+  const basis = seq === 0 ? { seq: 0, hash: GENESIS_HASH, time: EMPTY_CHAIN_TIME } : await basisRow(db, seq);
+  // The basis signed (Ed25519 is deterministic: the same basis prints the same signature, so the same bytes).
+  const { signature, keyId } = signCheckpoint(basis);
+  return { ...basis, checkpoint: { signature, keyId } };
+}
+
+async function basisRow(db: Db, seq: number) {
   const row = (await listPublicLog(db, seq - 1, 1)).items[0];
   invariant(row && row.seq === seq, `audit row ${seq} is missing`);
   return { seq, hash: row.hash, time: row.time };

@@ -1,6 +1,7 @@
 // The four reports: each reads its data through the owning domain's index.ts (inside the publisher's snapshot)
 // and hands plain rows to the layout code in the top-level reports/ folder.
-import { auditActionCounts, verifyAuditChain } from '../audit';
+import { auditActionCounts, listAuditRows, verifyAuditChain } from '../audit';
+import { describeUserChange, USER_CHANGE_ACTIONS } from '../auth';
 import { paidCaseDisclosures, REASON_ZH } from '../aid';
 import { targetProgress } from '../households';
 import { fundStatement, getFund, listFunds } from '../ledger';
@@ -10,7 +11,7 @@ import type { Db } from '../platform/db';
 import { maskName } from '../platform/masking';
 import { notFound } from '../platform/errors';
 import { renderAidDisclosure, summarizeDisclosures, type DisclosureLabels, type DisclosureRow } from '../../reports/aid-disclosure';
-import { renderAuditAttestation } from '../../reports/audit-attestation';
+import { renderAuditAttestation, type UserChangeRow } from '../../reports/audit-attestation';
 import { renderExitProgress } from '../../reports/exit-progress';
 import { renderFundStatement } from '../../reports/fund-statement';
 import { shanghaiTime, type ReportMeta } from '../../reports/kit';
@@ -68,7 +69,7 @@ export const fundStatementReport: Renderer<FundStatementParams> = async (p, ctx)
   const [titleZh, titleEn] = TITLES['fund-statement'];
   return renderFundStatement(
     meta('fund-statement', ctx, { titleZh, titleEn, period: `${p.from} 至 ${p.to}`, scope: `${fund.code} ${fund.nameZh}（含下级 with sub-funds）` }),
-    { fund, funds: st.funds.map((r) => ({ ...r, nameZh: names.get(r.fund) ?? r.fund })), total: st.total },
+    { fund, funds: st.funds.map((r) => ({ ...r, nameZh: names.get(r.fund) ?? r.fund })), total: st.total, eliminatedTransfers: st.eliminatedTransfers },
     ctx.sink,
   );
 };
@@ -93,6 +94,24 @@ export const exitProgress: Renderer<ExitProgressParams> = async (p, ctx) => {
 
 const SHANGHAI_MONTH = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' });
 
+/** Every user and role change (created, roles/district changed, disabled/enabled) up to the basis, oldest first. */
+async function userChangesUpTo(db: Db, basis: number): Promise<UserChangeRow[]> {
+  const out: UserChangeRow[] = [];
+  for (const action of USER_CHANGE_ACTIONS) {
+    for (let after = 0; ; ) {
+      const page = await listAuditRows(db, { action, after, limit: 500 });
+      for (const r of page.items) {
+        if (r.seq > basis) continue;
+        const { username, what } = describeUserChange(r.action, r.privatePayload);
+        out.push({ seq: r.seq, time: r.time, user: username, subject: r.subject, what, by: r.actor });
+      }
+      if (!page.nextCursor || page.items[page.items.length - 1]!.seq > basis) break;
+      after = Number(page.nextCursor);
+    }
+  }
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
 export type AttestationParams = Record<string, never>;
 export const auditAttestation: Renderer<AttestationParams> = async (_p, ctx) => {
   const basis = ctx.head.seq;
@@ -105,10 +124,11 @@ export const auditAttestation: Renderer<AttestationParams> = async (_p, ctx) => 
     if (c) c.count -= 1;
   }
   const badWithin = v.firstBadSeq !== null && v.firstBadSeq <= basis;
+  const userChanges = await userChangesUpTo(ctx.db, basis);
   const [titleZh, titleEn] = TITLES['audit-attestation'];
   return renderAuditAttestation(
     meta('audit-attestation', ctx, { titleZh, titleEn, period: `审计链第 1 至 ${basis} 行 rows 1–${basis}（至 until ${shanghaiTime(new Date(ctx.head.time))}）`, scope: '整条审计链 The whole audit log' }),
-    { length: basis, verification: badWithin ? { ok: false, firstBadSeq: v.firstBadSeq, problem: v.problem } : { ok: true, firstBadSeq: null, problem: null }, counts: counts.filter((c) => c.count > 0) },
+    { length: basis, verification: badWithin ? { ok: false, firstBadSeq: v.firstBadSeq, problem: v.problem } : { ok: true, firstBadSeq: null, problem: null }, counts: counts.filter((c) => c.count > 0), userChanges },
     ctx.sink,
   );
 };

@@ -16,6 +16,24 @@ const checkPeriod = (q: { from: string; to: string }) => {
   if (q.from > q.to) throw badRequest('from must not be after to', [{ in: 'query', path: 'to', message: '"to" must be on or after "from"' }]);
 };
 
+const lastDayOfMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+};
+
+/**
+ * A whole calendar month, quarter or year: the periods anyone may ask a disclosure PDF for. Each new PDF
+ * appends a report.published row, so anonymous requests are held to a bounded set of periods.
+ */
+export function isPublicPeriod(from: string, to: string): boolean {
+  if (!from.endsWith('-01') || from.slice(0, 4) !== to.slice(0, 4)) return false;
+  const startMonth = Number(from.slice(5, 7));
+  const endMonth = Number(to.slice(5, 7));
+  const span = endMonth - startMonth + 1;
+  const whole = to === lastDayOfMonth(to.slice(0, 7));
+  return whole && (span === 1 || (span === 3 && startMonth % 3 === 1) || (span === 12 && startMonth === 1));
+}
+
 /** Writes to an HTTP response, honouring back-pressure; a client that goes away aborts the generation. */
 function responseSink(res: Response, headers: Record<string, string>): ReportSink & TextSink {
   let closed = false;
@@ -76,7 +94,7 @@ export function reportRoutes(app: AppContext) {
   const publicLimit = perClientLimit(app.config.publicReportRateLimit, 'public report requests');
   defineRoute<unknown, { fund: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/reports/fund-statement.pdf', tag: 'reports', access: ['finance', 'auditor'], produces: PDF,
-    summary: 'Fund statement PDF (基金收支报表): opening, donations, allocations, aid paid, other, closing — per fund and for the subtree; published to the audit log',
+    summary: 'Fund statement PDF (基金收支报表): income and expenses by account (gross), cash and bank receipts and payments, opening and closing — for the subtree and each fund; ties to the trial balance; published to the audit log',
     query: Joi.object({ fund: fundCode().required(), ...period }),
     openapi: pdfDoc('The PDF'),
     handler: async ({ res, query, user }) => {
@@ -89,11 +107,16 @@ export function reportRoutes(app: AppContext) {
   r.get('/public/export/360giving.json', (req, res, next) => (req.user ? next() : publicLimit(req, res, next)));
   defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/reports/aid-disclosure.pdf', tag: 'reports', access: 'public', produces: PDF,
-    summary: 'Aid disclosure PDF (应急救助公示): every paid case of the period, masked, with totals by reason and district; streamed; published to the audit log',
+    summary: 'Aid disclosure PDF (应急救助公示): every paid case of the period, masked, with totals by reason and district; streamed; published to the audit log. Without a login only whole months, quarters or years',
     query: Joi.object({ fund: fundCode(), ...period }),
     openapi: pdfDoc('The PDF'),
     handler: async ({ res, query, user }) => {
       checkPeriod(query);
+      if (!user && !isPublicPeriod(query.from, query.to)) {
+        throw badRequest('without a login, a disclosure PDF is for a whole month, quarter or year (e.g. from=2026-01-01&to=2026-03-31); 未登录时只能下载整月、整季或整年的公示报告', [
+          { in: 'query', path: 'from', message: 'must start a calendar month, quarter or year, and "to" must end it' },
+        ]);
+      }
       const params = { from: query.from, to: query.to, ...(query.fund ? { fund: query.fund } : {}) };
       await sendReport(app, res, 'aid-disclosure', params, aidDisclosure, user?.username ?? 'public');
     },

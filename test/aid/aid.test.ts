@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { api, auditSeq, errorCode, userToken } from '../support/api';
-import { fundWithMoney, household } from '../support/fixtures';
+import { adminToken, api, auditSeq, errorCode, userToken } from '../support/api';
+import { donate, fundTree, fundWithMoney, household, validIdNumber } from '../support/fixtures';
+import { testService } from '../support/env';
 import { appWith } from '../support/second-app';
 import { clock } from '../../src/platform/clock';
 
@@ -147,7 +148,8 @@ describe('emergency aid workflow', () => {
     expect(o.status, o.text).to.equal(201);
     const full = await api('GET', `/aid-cases/${id}`, { token: approverCY });
     expect(full.body.objections[0].text).not.to.match(/<|>/);
-    const res = await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: approverCY, body: { outcome: 'upheld', note: '核实不属实' } });
+    // approverCY approved the case, so another approver judges the objection (maker-checker).
+    const res = await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: foundation1, body: { outcome: 'upheld', note: '核实不属实' } });
     expect(res.body.status).to.equal('cancelled');
     endNotice();
     const pay = await api('POST', `/aid-cases/${id}/disburse`, { token: finance, body: { paymentRef: 'P-x', date: today() } });
@@ -161,9 +163,9 @@ describe('emergency aid workflow', () => {
     const o = await api('POST', `/public/notices/${caseNo}/objections`, { body: { text: '有异议' } });
     endNotice();
     expect((await api('POST', `/aid-cases/${id}/disburse`, { token: finance, body: { paymentRef: 'P-y', date: today() } })).status).to.equal(409);
-    const res = await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: approverCY, body: { outcome: 'dismissed', note: '经核实符合条件' } });
+    const res = await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: foundation1, body: { outcome: 'dismissed', note: '经核实符合条件' } });
     expect(res.body.status).to.equal('payable');
-    expect((await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: approverCY, body: { outcome: 'upheld', note: 'again' } })).status).to.equal(409);
+    expect((await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: foundation2, body: { outcome: 'upheld', note: 'again' } })).status).to.equal(409);
   });
 
   async function waitForStatus(id: number, want: string) {
@@ -306,5 +308,140 @@ describe('emergency aid workflow', () => {
     } finally {
       s.close();
     }
+  });
+  describe('separation of duties (issue 12)', () => {
+    it('maker-checker for objections: the creator, the reviewer and the approver are refused; another approver resolves', async () => {
+      const both = (await userToken(['officer', 'approver'], 'CY')).token; // creator who is also an approver
+      const c = await api('POST', '/aid-cases', { token: both, body: { householdId: hh, fund, reason: 'illness', description: 'x', requestedAmount: '600.00', urgent: false } });
+      expect(c.status, c.text).to.equal(201);
+      const id = c.body.id;
+      await api('POST', `/aid-cases/${id}/submit`, { token: both, body: {} });
+      expect((await api('POST', `/aid-cases/${id}/review`, { token: approverCY, body: { recommendedAmount: '600.00' } })).body.status).to.equal('reviewed');
+      expect((await api('POST', `/aid-cases/${id}/approve`, { token: foundation1, body: { approvedAmount: '600.00' } })).body.status).to.equal('in_notice');
+      const o = await api('POST', `/public/notices/${c.body.caseNo}/objections`, { body: { text: '请核实' } });
+      expect(o.status, o.text).to.equal(201);
+      const seq = await auditSeq();
+      for (const [who, token] of [['creator', both], ['reviewer', approverCY], ['approver', foundation1]] as const) {
+        const r = await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token, body: { outcome: 'dismissed', note: '不成立' } });
+        expect(r.status, `${who}: ${r.text}`).to.equal(403);
+        expect(errorCode(r), who).to.equal('maker_checker');
+      }
+      expect(await auditSeq()).to.equal(seq);
+      const open = await api('GET', `/aid-cases/${id}`, { token: foundation2 });
+      expect(open.body.objections[0].status).to.equal('open');
+      const ok = await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: foundation2, body: { outcome: 'dismissed', note: '不成立' } });
+      expect(ok.status, ok.text).to.equal(200);
+      expect(ok.body.objections[0].status).to.equal('dismissed');
+    });
+
+    it('both approvers of a two-approver case are refused on its objections too', async () => {
+      const { id, caseNo } = await reviewedCase('30000.00');
+      await api('POST', `/aid-cases/${id}/approve`, { token: foundation1, body: { approvedAmount: '30000.00' } });
+      expect((await api('POST', `/aid-cases/${id}/approve`, { token: foundation2, body: { approvedAmount: '30000.00' } })).body.status).to.equal('in_notice');
+      const o = await api('POST', `/public/notices/${caseNo}/objections`, { body: { text: '请核实' } });
+      for (const token of [foundation1, foundation2]) {
+        const r = await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token, body: { outcome: 'upheld', note: 'x' } });
+        expect(r.status).to.equal(403);
+        expect(errorCode(r)).to.equal('maker_checker');
+      }
+      const third = (await userToken(['approver'])).token;
+      expect((await api('POST', `/aid-cases/${id}/objections/${o.body.id}/resolve`, { token: third, body: { outcome: 'upheld', note: '属实' } })).body.status).to.equal('cancelled');
+    });
+  });
+
+  describe('the fund belongs to the district (issue 12)', () => {
+    let tree: { root: string; funds: Record<string, string> };
+    let treeFinance: string;
+    let approverHD: string;
+    const caseCount = async () => Number((await testService().ctx.db('aid_cases').count<{ n: string }[]>('* as n'))[0]!.n);
+
+    before(async () => {
+      treeFinance = (await userToken(['finance'])).token;
+      tree = await fundTree(treeFinance, ['CY', 'HD']);
+      for (const f of [tree.root, tree.funds.CY!, tree.funds.HD!]) await donate(treeFinance, f, '50000.00', today());
+      approverHD = (await userToken(['approver'], 'HD')).token;
+    });
+
+    const open = (fundCode: string, token = officer, householdId = hh) =>
+      api('POST', '/aid-cases', { token, body: { householdId, fund: fundCode, reason: 'illness', description: 'x', requestedAmount: '500.00', urgent: false } });
+
+    it('officer.cy opening a case on the HD district fund: 422 fund_out_of_scope, nothing written', async () => {
+      const [seq, n] = [await auditSeq(), await caseCount()];
+      const r = await open(tree.funds.HD!);
+      expect(r.status, r.text).to.equal(422);
+      expect(errorCode(r)).to.equal('fund_out_of_scope');
+      expect(r.body.error.details).to.include({ fund: tree.funds.HD, fundDistrict: 'HD', caseDistrict: 'CY' });
+      // a new applicant on the wrong fund: no case and no household file either
+      const idNumber = validIdNumber();
+      const a = await api('POST', '/aid-cases', { token: officer, body: { applicant: { headName: '孙立', idNumber }, fund: tree.funds.HD, reason: 'accident', description: 'x', requestedAmount: '300.00', urgent: true } });
+      expect(a.status).to.equal(422);
+      expect(errorCode(a)).to.equal('fund_out_of_scope');
+      expect(await auditSeq()).to.equal(seq);
+      expect(await caseCount()).to.equal(n);
+      expect((await api('GET', `/households?q=${idNumber}`, { token: officer })).body.items).to.deep.equal([]);
+      // an admin opening the same case is refused the same way
+      expect(errorCode(await open(tree.funds.HD!, await adminToken()))).to.equal('fund_out_of_scope');
+    });
+
+    it('the own district fund, a fund under it and a foundation-level fund are allowed; an enterprise fund outside the district is not', async () => {
+      const post = async (body: Record<string, unknown>) => {
+        const r = await api('POST', '/funds', { token: treeFinance, body: { nameZh: '工会专项', nameEn: 'Union fund', restricted: true, ...body } });
+        expect(r.status, r.text).to.equal(201);
+        return body.code as string;
+      };
+      const underCY = await post({ code: `${tree.funds.CY}-E`, kind: 'enterprise_group', parentCode: tree.funds.CY });
+      const underHD = await post({ code: `${tree.funds.HD}-E`, kind: 'institution', parentCode: tree.funds.HD });
+      const underRoot = await post({ code: `${tree.root}-E`, kind: 'enterprise_group', parentCode: tree.root });
+      for (const f of [tree.funds.CY!, underCY, tree.root]) expect((await open(f)).status, f).to.equal(201);
+      for (const f of [underHD, underRoot]) {
+        const r = await open(f);
+        expect(r.status, f).to.equal(422);
+        expect(errorCode(r)).to.equal('fund_out_of_scope');
+      }
+    });
+
+    async function reviewedOn(fundCode: string, amount = '500.00') {
+      const c = await open(fundCode);
+      expect(c.status, c.text).to.equal(201);
+      await api('POST', `/aid-cases/${c.body.id}/submit`, { token: officer, body: {} });
+      await api('POST', `/aid-cases/${c.body.id}/review`, { token: officer2, body: { recommendedAmount: amount } });
+      return c.body.id as number;
+    }
+
+    it('a district approver approves only cases of their district drawing on a fund of their district', async () => {
+      const onFoundation = await reviewedOn(tree.root);
+      const seq = await auditSeq();
+      const r = await api('POST', `/aid-cases/${onFoundation}/approve`, { token: approverCY, body: { approvedAmount: '500.00' } });
+      expect(r.status, r.text).to.equal(403);
+      errorCode(r);
+      const hdOnCase = await api('POST', `/aid-cases/${onFoundation}/approve`, { token: approverHD, body: { approvedAmount: '500.00' } });
+      expect(hdOnCase.status).to.be.oneOf([403, 404]);
+      expect((await api('GET', `/aid-cases/${onFoundation}`, { token: approverHD })).status).to.equal(404);
+      expect(await auditSeq()).to.equal(seq);
+      expect((await api('POST', `/aid-cases/${onFoundation}/approve`, { token: foundation1, body: { approvedAmount: '500.00' } })).body.status).to.equal('in_notice');
+      const onDistrict = await reviewedOn(tree.funds.CY!);
+      expect((await api('POST', `/aid-cases/${onDistrict}/approve`, { token: approverCY, body: { approvedAmount: '500.00' } })).body.status).to.equal('in_notice');
+    });
+
+    it('a case made before the rule on another district’s fund is refused at approval and at disbursement', async () => {
+      const db = testService().ctx.db;
+      const atApproval = await reviewedOn(tree.funds.CY!);
+      await db('aid_cases').where({ id: atApproval }).update({ fund: tree.funds.HD }); // as an old case would be
+      for (const token of [approverCY, foundation1]) {
+        const r = await api('POST', `/aid-cases/${atApproval}/approve`, { token, body: { approvedAmount: '500.00' } });
+        expect(r.status).to.equal(422);
+        expect(errorCode(r)).to.equal('fund_out_of_scope');
+      }
+      const atPayment = await reviewedOn(tree.funds.CY!);
+      await api('POST', `/aid-cases/${atPayment}/approve`, { token: approverCY, body: { approvedAmount: '500.00' } });
+      endNotice();
+      await db('aid_cases').where({ id: atPayment }).update({ fund: tree.funds.HD });
+      const before = (await api('GET', `/funds/${tree.funds.HD}/balance`, { token: treeFinance })).body.bank;
+      const r = await api('POST', `/aid-cases/${atPayment}/disburse`, { token: treeFinance, body: { paymentRef: 'P-scope', date: today() } });
+      expect(r.status, r.text).to.equal(422);
+      expect(errorCode(r)).to.equal('fund_out_of_scope');
+      expect((await api('GET', `/funds/${tree.funds.HD}/balance`, { token: treeFinance })).body.bank).to.equal(before);
+      expect((await api('GET', `/aid-cases/${atPayment}`, { token: treeFinance })).body.status).to.be.oneOf(['in_notice', 'payable']);
+    });
   });
 });

@@ -61,7 +61,7 @@ describe('crash and scale-out suites', function () {
     const dataDir = tempDir('warmth-chaos-db-');
     const db = new Database(dataDir, await freePort());
     await db.start();
-    const svc = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: db.url, DATA_DIR: dataDir }));
+    const svc = new ServiceProcess(await freePort(), serviceEnv({ ...db.env, DATA_DIR: dataDir }));
     cleanup.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }), () => db.stop(), () => svc.stop());
     await svc.start();
     const fx = await prepareFixture(svc.url, 4);
@@ -83,8 +83,8 @@ describe('crash and scale-out suites', function () {
     const dataDir = tempDir('warmth-scale-');
     const db = new Database(dataDir, await freePort());
     await db.start();
-    const a = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: db.url, DATA_DIR: dataDir }));
-    const b = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: db.url, DATA_DIR: dataDir }));
+    const a = new ServiceProcess(await freePort(), serviceEnv({ ...db.env, DATA_DIR: dataDir }));
+    const b = new ServiceProcess(await freePort(), serviceEnv({ ...db.env, DATA_DIR: dataDir }));
     cleanup.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }), () => db.stop(), () => a.stop(), () => b.stop());
     await a.start();
     await b.start();

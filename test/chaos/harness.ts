@@ -83,11 +83,14 @@ export class ServiceProcess {
 /** A PostgreSQL the test owns (for DATABASE_URL scenarios), which it can crash and restart. */
 export class Database {
   embedded?: EmbeddedDb;
+  /** The superuser's URL (reading the invariants); the services get the working and owner roles' (env). */
   url = '';
+  env: { DATABASE_URL: string; DATABASE_OWNER_URL: string } = { DATABASE_URL: '', DATABASE_OWNER_URL: '' };
   constructor(readonly dataDir: string, readonly port: number) {}
   async start() {
     this.embedded = await startEmbeddedDb({ dataDir: this.dataDir, port: this.port, database: 'warmth' });
     this.url = this.embedded.url;
+    this.env = { DATABASE_URL: this.embedded.appUrl, DATABASE_OWNER_URL: this.embedded.ownerUrl };
   }
   /** SIGKILL the postmaster and every backend at once: a crash; the next start replays the WAL. */
   crash() {
@@ -151,7 +154,7 @@ export interface LoadResult {
 }
 
 export interface Fixture {
-  token: string; // a user with finance (and admin) roles
+  token: string; // a finance user (finance and admin are incompatible duties)
   funds: string[];
   payableCases: number[];
 }
@@ -168,7 +171,7 @@ export async function prepareFixture(base: string, cases: number): Promise<Fixtu
     if (r.status !== 201) throw new Error(`user: ${r.text}`);
     return login(username, 'Chaos-pass-123');
   };
-  const [finance, officer, officer2, approver] = [await mk(['finance', 'admin']), await mk(['officer'], 'CY'), await mk(['officer'], 'CY'), await mk(['approver'])];
+  const [finance, officer, officer2, approver] = [await mk(['finance']), await mk(['officer'], 'CY'), await mk(['officer'], 'CY'), await mk(['approver'])];
   const root = `X${crypto.randomBytes(2).toString('hex').toUpperCase()}`;
   const funds = [root, `${root}-CY`, `${root}-HD`, `${root}-DC`];
   await call(base, 'POST', '/funds', finance, { code: root, nameZh: '压测基金会', nameEn: 'Chaos foundation', kind: 'foundation', restricted: false });

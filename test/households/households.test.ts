@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { api, adminToken, auditSeq, errorCode, userToken } from '../support/api';
+import { api, adminToken, auditSeq, errorCode, userToken, type ApiResponse } from '../support/api';
 import { testService } from '../support/env';
 import { idNumberProblem, idCheckChar } from '../../src/households/model';
 import { createApplicantHousehold, getHouseholdSummary, markHouseholdAssisted } from '../../src/households';
 import { assess, createHousehold, householdBody, newIdNumber, newPhone, transition } from './support';
+import { fundTree } from '../support/fixtures';
+import { up } from '../../migrations/20261127_0400_households_health_encrypted';
+import { createKnex } from '../../src/platform/db';
 
 // Dates here are in 2029 (the tracker test owns 2031), after any household's registration date.
 describe('households: files', () => {
@@ -105,15 +108,36 @@ describe('households: files', () => {
   });
 
   describe('one active file per ID number', () => {
-    it('a second file with the same ID number is 409 duplicate_household naming the first', async () => {
+    it('a second file with the same ID number is 409 duplicate_household naming the first (same district, or an admin)', async () => {
       const h = track(await createHousehold(cy));
       const before = await auditSeq();
-      for (const [token, district] of [[cy, 'CY'], [hd, 'HD']] as const) {
-        const r = await api('POST', '/households', { token, body: householdBody({ idNumber: h.sent.idNumber, district, headName: '另一人' }) });
+      for (const token of [cy, admin]) {
+        const r = await api('POST', '/households', { token, body: householdBody({ idNumber: h.sent.idNumber, district: 'CY', headName: '另一人' }) });
         expect(r.status).to.equal(409);
         expect(errorCode(r)).to.equal('duplicate_household');
         expect(r.body.error.details).to.include({ householdId: h.id, district: 'CY' });
       }
+      expect(await auditSeq()).to.equal(before);
+    });
+
+    it('a duplicate in another district is a plain 409: no file id, no district, "contact the city office"', async () => {
+      const h = track(await createHousehold(cy));
+      const other = track(await createHousehold(hd, { district: 'HD' }));
+      const hdAuditor = (await userToken(['officer', 'auditor'], 'HD')).token;
+      const { funds } = await fundTree((await userToken(['finance'])).token, ['HD']);
+      const before = await auditSeq();
+      const plain = (r: ApiResponse) => {
+        expect(r.status, r.text).to.equal(409);
+        expect(errorCode(r)).to.equal('duplicate_household');
+        expect(r.body.error.details).to.deep.equal({ field: 'idNumber' });
+        expect(r.body.error.message).to.include('市总工会');
+        expect(r.text).not.to.match(/"CY"|\(CY\)|district CY/);
+        expect(r.text).not.to.include(`household ${h.id}`);
+      };
+      // a new file, a changed ID number, and a new applicant of an aid case, by officers of HD (also with a city-wide role)
+      for (const token of [hd, hdAuditor]) plain(await api('POST', '/households', { token, body: householdBody({ idNumber: h.sent.idNumber, district: 'HD', headName: '另一人' }) }));
+      plain(await api('PATCH', `/households/${other.id}`, { token: hd, body: { idNumber: h.sent.idNumber } }));
+      plain(await api('POST', '/aid-cases', { token: hd, body: { applicant: { headName: '另一人', idNumber: h.sent.idNumber, district: 'HD' }, fund: funds.HD, reason: 'accident', description: 'x', requestedAmount: '100.00', urgent: true } }));
       expect(await auditSeq()).to.equal(before);
     });
 
@@ -162,6 +186,29 @@ describe('households: files', () => {
       const move = await api('PATCH', `/households/${h.id}`, { token: cy, body: { district: 'HD' } });
       expect(move.status).to.equal(403);
       expect((await api('GET', `/households/${h.id}`, { token: cy })).body.district).to.equal('CY');
+    });
+
+    it('an officer of one district sees full identifiers of that district only, whatever other roles they hold', async () => {
+      const own = track(await createHousehold(cy));
+      const other = track(await createHousehold(hd, { district: 'HD' }));
+      const masked = `${other.sent.idNumber.slice(0, 6)}********${other.sent.idNumber.slice(-4)}`;
+      for (const roles of [['officer', 'auditor'], ['officer', 'finance'], ['officer', 'admin']]) {
+        const t = (await userToken(roles, 'CY')).token;
+        const mine = await api('GET', `/households/${own.id}`, { token: t });
+        expect(mine.body, roles.join('+')).to.include({ idNumber: own.sent.idNumber, phone: own.sent.phone, address: own.sent.address, identifiersMasked: false });
+        const theirs = await api('GET', `/households/${other.id}`, { token: t });
+        expect(theirs.status, roles.join('+')).to.equal(200);
+        expect(theirs.body, roles.join('+')).to.include({ idNumber: masked, identifiersMasked: true, address: '***' });
+        for (const secret of [other.sent.idNumber, other.sent.phone, other.sent.address]) expect(theirs.text, roles.join('+')).not.to.contain(secret);
+      }
+      // an officer who is also a (district) approver of CY: another district's file is not theirs to read at all
+      const both = (await userToken(['officer', 'approver'], 'CY')).token;
+      expect((await api('GET', `/households/${own.id}`, { token: both })).body.identifiersMasked).to.equal(false);
+      expect((await api('GET', `/households/${other.id}`, { token: both })).status).to.equal(404);
+      // a foundation approver (no district) and an admin still see every district in full
+      for (const t of [(await userToken(['approver'])).token, admin]) {
+        expect((await api('GET', `/households/${other.id}`, { token: t })).body).to.include({ idNumber: other.sent.idNumber, identifiersMasked: false });
+      }
     });
 
     it("shows ID number and phone in full to the district's officers, approvers and admins, masked to auditors and finance", async () => {
@@ -361,6 +408,77 @@ describe('households: files', () => {
   });
 
   describe('personal data at rest', () => {
+  it('members’ health and work status are sealed at rest; a raw pg_dump of the whole database holds none of them', async function () {
+    this.timeout(60_000);
+    const tag = `${process.pid}${Date.now() % 100000}`;
+    const secrets = { health: `尿毒症透析${tag}`, disability: `二级肢体残疾${tag}`, work: `外卖骑手收入${tag}`, later: `抑郁症复诊${tag}`, laterWork: `低保金${tag}` };
+    const h = track(await createHousehold(cy, {
+      members: [
+        { name: '李秀兰', relation: 'spouse', age: 45, health: secrets.health, workStatus: secrets.work },
+        { name: '王小明', relation: 'child', age: 12, health: secrets.disability },
+      ],
+    }));
+    // Officers still read them; a PATCH of the members keeps only "changed" in the history and the audit log.
+    const read = await api('GET', `/households/${h.id}`, { token: cy2 });
+    expect(read.body.members).to.deep.equal([
+      { name: '李秀兰', relation: 'spouse', age: 45, health: secrets.health, workStatus: secrets.work },
+      { name: '王小明', relation: 'child', age: 12, health: secrets.disability },
+    ]);
+    const p = await api('PATCH', `/households/${h.id}`, { token: cy, body: { members: [{ name: '李秀兰', relation: 'spouse', age: 45, health: secrets.later, workStatus: secrets.laterWork }] } });
+    expect(p.status, p.text).to.equal(200);
+    expect(p.body.members[0]).to.include({ health: secrets.later, workStatus: secrets.laterWork });
+    const last = p.body.history[p.body.history.length - 1];
+    expect(last.changes).to.deep.include({ field: 'members', old: [{ name: '李秀兰', relation: 'spouse', age: 45 }, { name: '王小明', relation: 'child', age: 12 }], new: [{ name: '李秀兰', relation: 'spouse', age: 45 }], healthOrWorkChanged: true });
+    // Same members again: nothing changed, nothing written.
+    const seq = await auditSeq();
+    expect((await api('PATCH', `/households/${h.id}`, { token: cy, body: { members: [{ relation: 'spouse', name: '李秀兰', workStatus: secrets.laterWork, health: secrets.later, age: 45 }] } })).status).to.equal(200);
+    expect(await auditSeq()).to.equal(seq);
+
+    const stored = await testService().ctx.db('households').where({ id: h.id }).first('members');
+    expect(stored.members[0]).to.have.all.keys('name', 'relation', 'age', 'sealed');
+    const { execFile } = await import('node:child_process');
+    const dump = await new Promise<string>((resolve, reject) =>
+      execFile('pg_dump', ['--no-owner', '--no-privileges', '--dbname', testService().ownerUrl], { maxBuffer: 512 * 1024 * 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
+    );
+    expect(dump).to.include('COPY public.households'); // the dump is the real one
+    expect(dump).to.include('李秀兰'); // names are not sealed: the dump does hold this file
+    for (const [what, secret] of Object.entries(secrets)) expect(dump.includes(secret), `${what} in the dump`).to.equal(false);
+    for (const id of sentIds) expect(dump.includes(id), 'an ID number in the dump').to.equal(false);
+    for (const phone of sentPhones) expect(dump.includes(phone), 'a phone in the dump').to.equal(false);
+  });
+
+
+  it('the migration seals members written in clear before it (and the clear details in the file history)', async () => {
+    const db = testService().ctx.db;
+    const tag = `${process.pid}${Date.now() % 100000}`;
+    const h = track(await createHousehold(cy));
+    const clear = [{ age: 50, name: '张桂芬', health: `肝硬化${tag}`, relation: 'spouse', workStatus: `废品回收${tag}` }, { name: '张强', relation: 'child' }];
+    // As the code before the migration wrote them: fields in clear, in the row and in an 'updated' history row.
+    await db('households').where({ id: h.id }).update({ members: JSON.stringify(clear) });
+    await db('household_events').insert({ household_id: h.id, kind: 'updated', actor: 'old', at: new Date(), changes: JSON.stringify([{ field: 'members', old: [], new: clear }]) });
+    // Migrations run as the schema owner (the working role may not rewrite the history).
+    const owner = createKnex(testService().ownerUrl, { min: 0, max: 1 });
+    try {
+      await owner.transaction((trx) => up(trx));
+    } finally {
+      await owner.destroy();
+    }
+    const row = await db.raw('SELECT h::text AS line FROM households h WHERE id = ?', [h.id]);
+    const events = await db.raw('SELECT e::text AS line FROM household_events e WHERE household_id = ?', [h.id]);
+    for (const text of [row.rows[0].line, ...events.rows.map((r: { line: string }) => r.line)]) {
+      expect(text).not.to.include(`肝硬化${tag}`);
+      expect(text).not.to.include(`废品回收${tag}`);
+    }
+    const read = await api('GET', `/households/${h.id}`, { token: cy });
+    expect(read.body.members).to.deep.equal([{ name: '张桂芬', relation: 'spouse', age: 50, health: `肝硬化${tag}`, workStatus: `废品回收${tag}` }, { name: '张强', relation: 'child' }]);
+    expect(read.body.history.find((e: any) => e.actor === 'old').changes[0]).to.deep.equal({ field: 'members', old: [], new: [{ name: '张桂芬', relation: 'spouse', age: 50 }, { name: '张强', relation: 'child' }], healthOrWorkRedacted: true });
+    // Run again: nothing left to do, nothing changes.
+    const before = (await db('households').where({ id: h.id }).first('members')).members;
+    const again = createKnex(testService().ownerUrl, { min: 0, max: 1 });
+    await again.transaction((trx) => up(trx)).finally(() => again.destroy());
+    expect((await db('households').where({ id: h.id }).first('members')).members).to.deep.equal(before);
+  });
+
   it('a dump of the households table shows no ID number or phone in clear', async () => {
     const { rows } = await testService().ctx.db.raw('SELECT h::text AS line FROM households h');
     const dump = rows.map((r: { line: string }) => r.line).join('\n');

@@ -18,14 +18,15 @@ export async function makeTree(token: string) {
 /** Counts of what a rejected request must not have written. */
 export async function writeCounts() {
   const k = db();
-  const [e, l, b, rv] = await Promise.all([
+  const [e, l, b, rv, day] = await Promise.all([
     k('journal_entries').count('* as c').first(),
     k('journal_lines').count('* as c').first(),
     k('ledger_balances').select(k.raw('coalesce(sum(debit_total),0)::text AS d, coalesce(sum(credit_total),0)::text AS c')).first(),
     k('ledger_reversals').count('* as c').first(),
+    k('ledger_daily_balances').select(k.raw('count(*)::text AS n, coalesce(sum(closing),0)::text AS s')).first(),
   ]);
   const a = await k('audit_head').where({ id: 1 }).first();
-  return { entries: Number(e!.c), lines: Number(l!.c), balances: `${b.d}/${b.c}`, reversals: Number(rv!.c), auditSeq: Number(a.seq) };
+  return { entries: Number(e!.c), lines: Number(l!.c), balances: `${b.d}/${b.c}`, reversals: Number(rv!.c), dayBalances: `${day.n}/${day.s}`, auditSeq: Number(a.seq) };
 }
 
 /** Maintained balances equal the sums of the lines, for every (account, fund). */

@@ -9,17 +9,19 @@ import { backupDatabase, restoreDatabase } from '../../src/platform/backup';
 import { createKnex } from '../../src/platform/db';
 import { verifyAuditChain } from '../../src/audit';
 import { trialBalance } from '../../src/ledger';
+import { withDatabaseUrl } from '../../src/cli/database-url';
 
 describe('backup and restore', function () {
   this.timeout(120_000);
 
   it('restores a backup into an empty database: the ledger balances, the chain verifies, the figures match', async () => {
     await fundWithMoney('1234.56');
-    const url = (testService().ctx.db.client.config.connection as { connectionString: string }).connectionString;
+    // Backups are the owner's work (npm run backup uses DATABASE_OWNER_URL); creating a database the superuser's.
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'warmth-backup-')), 'b.dump');
-    await backupDatabase(url, file);
+    await backupDatabase(testService().ownerUrl, file);
     expect(fs.statSync(file).size).to.be.greaterThan(1000);
 
+    const url = testService().superuserUrl!;
     const name = `warmth_restore_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -46,5 +48,18 @@ describe('backup and restore', function () {
       await admin.end();
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
+  });
+
+  it('npm run backup and restore connect as the owner, not as the working role', async () => {
+    const svc = testService();
+    let seen: { me: string; owner: string } | undefined;
+    await withDatabaseUrl(svc.ctx.config, async (url) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      seen = (await c.query(`SELECT current_user AS me, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = 'audit_log' AND relnamespace = 'public'::regnamespace`)).rows[0];
+      await c.end();
+    });
+    expect(seen!.me).to.equal(seen!.owner);
+    expect(seen!.me).to.not.equal((await svc.ctx.db.raw('SELECT current_user AS r')).rows[0].r);
   });
 });

@@ -47,6 +47,20 @@ describe('public output after the demo data loads holds no personal detail', fun
     expect(all).to.match(/[\u4e00-\u9fff]\*+[\u4e00-\u9fff]?/); // masked names such as 王*国
   });
 
+  it('at rest: a raw pg_dump of the demo database holds no member health or work status in clear', async () => {
+    const members = (await svc.service.ctx.db('households').select('members')).flatMap((r) => r.members ?? []);
+    expect(members.length).to.be.greaterThan(500);
+    expect(members.filter((m: any) => 'health' in m || 'workStatus' in m)).to.deep.equal([]);
+    expect(members.filter((m: any) => typeof m.sealed === 'string').length).to.be.greaterThan(500);
+    const { execFile } = await import('node:child_process');
+    const dump = await new Promise<string>((resolve, reject) =>
+      execFile('pg_dump', ['--no-owner', '--no-privileges', '--dbname', svc.service.ownerUrl], { maxBuffer: 1024 * 1024 * 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
+    );
+    expect(dump).to.include('COPY public.households');
+    // The demo's health notes (慢性病 chronic illness, 残疾 disability) and work statuses (灵活就业 gig work).
+    for (const secret of ['慢性病', '残疾', '灵活就业']) expect(dump.includes(secret), secret).to.equal(false);
+  });
+
   it('no full name, ID number, phone or address of any household appears', async () => {
     const rows = await svc.service.ctx.db('households').select('head_name', 'members', 'id_number_enc', 'phone_enc', 'address_enc');
     expect(rows.length).to.be.greaterThan(500);

@@ -65,6 +65,7 @@ describe('reconciliation API: import, auto-match, manual match, report, close', 
       ['wrong closing balance', 'en-signed.csv', 'csv', { periodFrom: '2026-10-01', periodTo: '2026-10-31', closingBalance: '1.00' }, /closing balance/],
       ['empty file', 'empty.csv', 'csv', {}, /empty/],
       ['bad XML', 'bad.xml', 'camt053', {}, /not well-formed/],
+      ['camt.053 nested deeper than the limit', 'deep.xml', 'camt053', {}, /nested deeper than 40/],
     ];
     for (const [what, file, format, over, message] of malformed) {
       it(`refuses a file with a ${what}: 400 naming the line, nothing stored, nothing audited`, async () => {

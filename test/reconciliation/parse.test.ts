@@ -105,6 +105,13 @@ describe('reconciliation: statement parsers', () => {
     expect(refused(() => parseStatementFile({ ...OCT, format: 'camt053', content: xml })).message).to.match(/DOCTYPE/);
   });
 
+  it('refuses XML nested deeper than the limit as a file problem (never a crash), however deep', () => {
+    for (const n of [41, 5_000, 100_000]) {
+      const xml = `<?xml version="1.0"?><Document>${'<a>'.repeat(n)}1${'</a>'.repeat(n)}</Document>`;
+      expect(refused(() => parseStatementFile({ ...OCT, format: 'camt053', content: xml })).message).to.match(/nested deeper than 40/);
+    }
+  });
+
   it('takes a statement with no movements when opening equals closing', () => {
     const { lines } = parseStatementFile({ ...OCT, closingBalance: '5000.00', format: 'csv', content: 'date,description,amount\n' });
     expect(lines).to.deep.equal([]);

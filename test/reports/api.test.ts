@@ -44,7 +44,7 @@ describe('reports: PDFs over HTTP, publication and verification', function () {
   });
 
   it('aid disclosure: public, a PDF with the paid case masked, totals, no personal data', async () => {
-    const r = await getBytes(`/reports/aid-disclosure.pdf?from=${year()}-01-01&to=${today()}&fund=${fund}`);
+    const r = await getBytes(`/reports/aid-disclosure.pdf?from=${year()}-01-01&to=${year()}-12-31&fund=${fund}`);
     expect(r.status, r.text.slice(0, 300)).to.equal(200);
     expect(r.headers.get('content-type')).to.match(/application\/pdf/);
     expect(isPdf(r.buf)).to.equal(true);
@@ -58,7 +58,7 @@ describe('reports: PDFs over HTTP, publication and verification', function () {
   });
 
   it('the same request at the same head gives the same bytes and appends one report.published row only', async () => {
-    const path = `/reports/aid-disclosure.pdf?from=${year()}-01-01&to=${today()}`;
+    const path = `/reports/aid-disclosure.pdf?from=${year()}-01-01&to=${year()}-12-31`;
     const seq0 = await auditSeq();
     const a = await getBytes(path);
     const seq1 = await auditSeq();
@@ -72,10 +72,10 @@ describe('reports: PDFs over HTTP, publication and verification', function () {
     const v = await api('GET', `/public/reports/verify?sha256=${sha(a.buf)}`);
     expect(v.status).to.equal(200);
     expect(v.body).to.include({ issued: true, kind: 'aid-disclosure', sha256: sha(a.buf) });
-    expect(v.body.params).to.deep.equal({ from: `${year()}-01-01`, to: today() });
+    expect(v.body.params).to.deep.equal({ from: `${year()}-01-01`, to: `${year()}-12-31` });
     expect(v.body.seq).to.be.a('number');
     expect(v.body.issuedAt).to.be.a('string');
-    if (row.length) expect(row[0].publicPayload).to.deep.equal({ kind: 'aid-disclosure', params: { from: `${year()}-01-01`, to: today() }, headSeq: v.body.headSeq, sha256: sha(a.buf) });
+    if (row.length) expect(row[0].publicPayload).to.deep.equal({ kind: 'aid-disclosure', params: { from: `${year()}-01-01`, to: `${year()}-12-31` }, headSeq: v.body.headSeq, sha256: sha(a.buf) });
     // The header names the head it was made at (the last row that is not report.published).
     expect((await pdfText(a.buf)).text).to.include(`seq ${v.body.headSeq}`);
   });
@@ -114,10 +114,12 @@ describe('reports: PDFs over HTTP, publication and verification', function () {
     const { text } = await pdfText(r.buf);
     expect(text).to.include('基金收支报表');
     const flat = squash(text);
-    for (const [k, zh] of [['opening', '期初余额'], ['donations', '捐赠收入'], ['aidPaid', '救助支付'], ['closing', '期末余额']] as const) {
-      expect(flat, k).to.include(squash(`${zh}`) );
+    for (const [k, zh] of [['opening', '期初现金及银行存款'], ['payments', '本期付款'], ['closing', '期末现金及银行存款']] as const) {
+      expect(flat, k).to.include(squash(`${zh}`));
       expect(flat, k).to.include(formatAmount(st.total[k]).replace(/\s/g, ''));
     }
+    expect(flat).to.include('捐赠收入');
+    expect(flat).to.include('业务活动成本');
     expect(st.total.donations).to.equal('50000.00');
     expect(st.total.aidPaid).to.equal('1234.50');
     expect(flat).to.include('1,234.50');
@@ -157,5 +159,21 @@ describe('reports: PDFs over HTTP, publication and verification', function () {
   it('refuses a period that ends before it starts, and no login → 400 not 500', async () => {
     const r = await api('GET', `/reports/aid-disclosure.pdf?from=2026-12-31&to=2026-01-01`);
     expect(errorCode(r)).to.equal('validation_failed');
+  });
+
+  it('without a login, disclosure PDFs only for whole months, quarters or years: other ranges append nothing', async () => {
+    const seq = await auditSeq();
+    for (const [from, to] of [['2026-01-01', '2026-01-30'], ['2026-01-02', '2026-01-31'], ['2026-02-01', '2026-04-30'], ['2026-01-01', '2026-06-30'], ['2025-12-01', '2026-01-31'], [`${year()}-01-01`, today()]]) {
+      if (to === `${year()}-12-31`) continue;
+      const r = await api('GET', `/reports/aid-disclosure.pdf?from=${from}&to=${to}`);
+      expect(r.status, `${from}..${to}`).to.equal(400);
+      expect(errorCode(r)).to.equal('validation_failed');
+    }
+    expect(await auditSeq()).to.equal(seq);
+    for (const [from, to] of [['2024-02-01', '2024-02-29'], ['2026-04-01', '2026-06-30'], ['2025-01-01', '2025-12-31']]) {
+      expect((await getBytes(`/reports/aid-disclosure.pdf?from=${from}&to=${to}`)).status, `${from}..${to}`).to.equal(200);
+    }
+    // Staff may ask for any range.
+    expect((await getBytes(`/reports/aid-disclosure.pdf?from=${year()}-01-05&to=${today()}`, auditor)).status).to.equal(200);
   });
 });

@@ -8,7 +8,19 @@ export interface ApiResponse<T = any> {
 }
 
 /** Calls the running service over real HTTP, as a client would. Paths are under /api/v1 unless absolute ('/health', '/docs'). */
-export async function api<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+export async function api<T = any>(method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse<T>> {
+  return apiAt<T>(testService().url, method, path, opts);
+}
+
+export interface ApiOptions {
+  token?: string;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/** The same, against any service (a test's isolated one). */
+export async function apiAt<T = any>(baseUrl: string, method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let payload: string | undefined;
@@ -20,7 +32,7 @@ export async function api<T = any>(method: string, path: string, opts: { token?:
     headers['content-type'] = 'application/json';
   }
   const prefix = /^\/(health|docs)/.test(path) ? '' : '/api/v1';
-  const res = await fetch(`${testService().url}${prefix}${path}`, { method, headers, body: payload });
+  const res = await fetch(`${baseUrl}${prefix}${path}`, { method, headers, body: payload });
   const text = await res.text();
   let body: any;
   try {

@@ -92,8 +92,8 @@ describe('web console end to end in headless Chromium', function () {
 
   it('officer → reviewer → approver → public objection → resolution → notice end → payment → auditor PDF verified', async () => {
     const { fund } = await fundWithMoney('50000.00', 'CY');
-    const [officer, approverA, approverB, finance, auditor] = await Promise.all([
-      userToken(['officer'], 'CY'), userToken(['approver']), userToken(['approver']), userToken(['finance']), userToken(['auditor']),
+    const [officer, approverA, approverB, finance, auditor, approverC] = await Promise.all([
+      userToken(['officer'], 'CY'), userToken(['approver']), userToken(['approver']), userToken(['finance']), userToken(['auditor']), userToken(['approver']),
     ]);
 
     // Public pages first, on a phone-sized screen, keyboard only on the login form.
@@ -164,7 +164,7 @@ describe('web console end to end in headless Chromium', function () {
     expect(await a.locator('#h-rules').isVisible()).to.equal(true);
     await a.getByRole('button', { name: '批准' }).click();
     await a.waitForSelector('#err-approve');
-    expect(await a.locator('#err-approve').textContent()).to.match(/经办人或复核人不得审批本案 · .*(review|creat|maker|approve)/i);
+    expect(await a.locator('#err-approve').textContent()).to.match(/经办人、复核人或审批人不得处理本案 · .*(review|creat|maker|approve)/i);
     expect(await a.locator('#case-status').textContent()).to.equal('已复核');
     await snap(a, 'maker-checker-refused');
 
@@ -195,16 +195,18 @@ describe('web console end to end in headless Chromium', function () {
     expect(await pub.locator('p.flash').textContent()).to.include('异议已收到');
     await snap(pub, 'objection-filed-mobile');
 
-    // 5. Approver B sees the objection (as text) and dismisses it.
-    await b.goto('/dashboard');
-    expect(Number((await b.locator('#todo-objections').textContent())?.match(/\d+/)?.[0] ?? 0)).to.be.at.least(1); // other tests share the database
-    await b.goto(`/cases/${caseId}`);
-    expect(await b.locator('blockquote').textContent()).to.include('该户已有稳定收入'); // the API keeps text only
-    expect(await b.locator('blockquote img').count()).to.equal(0);
-    await b.locator('textarea[name="note"]').last().fill('经核实收入未达标');
-    await b.getByRole('button', { name: '处理' }).click();
-    await b.waitForURL(/saved=1/);
-    await snap(b, 'objection-dismissed');
+    // 5. Approver C (who neither reviewed nor approved the case: maker-checker) sees the objection (as text) and dismisses it.
+    const oc = await newPage();
+    await login(oc, approverC.username);
+    await oc.goto('/dashboard');
+    expect(Number((await oc.locator('#todo-objections').textContent())?.match(/\d+/)?.[0] ?? 0)).to.be.at.least(1); // other tests share the database
+    await oc.goto(`/cases/${caseId}`);
+    expect(await oc.locator('blockquote').textContent()).to.include('该户已有稳定收入'); // the API keeps text only
+    expect(await oc.locator('blockquote img').count()).to.equal(0);
+    await oc.locator('textarea[name="note"]').last().fill('经核实收入未达标');
+    await oc.getByRole('button', { name: '处理' }).click();
+    await oc.waitForURL(/saved=1/);
+    await snap(oc, 'objection-dismissed');
 
     // 6. The notice ends (the clock moves); the sweep makes the case payable.
     clock.advance(10_000);

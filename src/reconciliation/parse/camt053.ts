@@ -4,6 +4,8 @@ import type { ParsedStatementLine } from '../model';
 import { LIMITS, Problems, cleanText, parseBankAmount, parseBankDate } from './common';
 
 const ARRAYS = new Set(['Stmt', 'Bal', 'Ntry', 'NtryDtls', 'TxDtls', 'Ustrd', 'AddtlNtryInf']);
+/** camt.053 nests about 12 elements deep; a file nested deeper than this is refused, not parsed. */
+export const MAX_XML_DEPTH = 40;
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -14,6 +16,7 @@ const parser = new XMLParser({
   trimValues: true,
   processEntities: true,
   isArray: (name) => ARRAYS.has(name),
+  maxNestedTags: MAX_XML_DEPTH,
 });
 
 type Node = Record<string, any>;
@@ -60,7 +63,15 @@ export function parseCamt053Statement(xml: string): Camt053Result {
     problems.add(valid.err.line ?? null, `the XML is not well-formed: ${valid.err.msg}`);
     problems.throwIfAny();
   }
-  const doc = parser.parse(body) as Node;
+  let doc: Node;
+  try {
+    doc = parser.parse(body) as Node;
+  } catch (e) {
+    const deep = /nested/i.test((e as Error).message);
+    problems.add(null, deep ? `the XML is nested deeper than ${MAX_XML_DEPTH} elements: not a camt.053 statement` : `the XML could not be read: ${(e as Error).message}`);
+    problems.throwIfAny();
+    throw e;
+  }
   const stmts = arr<Node>(doc?.Document?.BkToCstmrStmt?.Stmt);
   if (stmts.length !== 1) {
     problems.add(null, stmts.length === 0 ? 'no camt.053 statement found (Document/BkToCstmrStmt/Stmt)' : `the file holds ${stmts.length} statements; import them one at a time`);

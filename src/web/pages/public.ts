@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { apiError, callApi, fieldErrors, qs } from '../api';
 import { html } from '../html';
 import { AID_REASON, DISTRICT, label } from '../i18n';
+import { isPublicPeriod } from '../../reports';
 import { csrfField, errorPage, field, fmtTime, langOf, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
 
 const pageQuery = (req: any) => ({ limit: Math.min(Number(req.query.limit) || 50, 500), cursor: typeof req.query.cursor === 'string' ? req.query.cursor : undefined });
@@ -57,6 +58,12 @@ ${items.length ? html`<h2>${t('File an objection')}</h2>${items.map(objectionFor
     return noticeBoard(req, res, { caseNo, errors: fieldErrors(out), message: e.message, text, contact, status: out.status });
   });
 
+  // Public PDFs are for whole months, quarters or years: another range links the PDF of the year it ends in.
+  const disclosurePdfLink = (t: (s: string) => string, from: string, to: string, fund: string) => {
+    const whole = isPublicPeriod(from, to);
+    const period = whole ? { from, to } : { from: `${to.slice(0, 4)}-01-01`, to: `${to.slice(0, 4)}-12-31` };
+    return html`<p><a href="/api/v1/reports/aid-disclosure.pdf${qs({ ...period, fund })}" download>${t('Aid disclosure')} (PDF${whole ? '' : `, ${period.from.slice(0, 4)}`})</a></p>`;
+  };
   r.get('/disclosures', async (req, res) => {
     const t = tr(req), lang = langOf(req);
     const from = str(req.query.from), to = str(req.query.to), fund = str(req.query.fund);
@@ -87,7 +94,7 @@ ${field({ name: 'fund', label: t('Fund'), value: fund, error: errors.fund })}
 </form>
 ${out.ok ? '' : html`<p class="error" role="alert">${apiError(out).message}</p>`}
 ${table(req, cols, items, { nextCursor: out.ok ? out.body.nextCursor : null })}
-${from && to ? html`<p><a href="/api/v1/reports/aid-disclosure.pdf${qs({ from, to, fund })}" download>${t('Aid disclosure')} (PDF)</a></p>` : ''}`,
+${from && to ? disclosurePdfLink(t, from, to, fund) : ''}`,
     });
   });
 
