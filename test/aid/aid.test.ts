@@ -3,7 +3,7 @@ import { adminToken, api, auditSeq, errorCode, userToken } from '../support/api'
 import { donate, fundTree, fundWithMoney, household, validIdNumber } from '../support/fixtures';
 import { testService } from '../support/env';
 import { appWith } from '../support/second-app';
-import { clock } from '../../src/platform/clock';
+import { addDays, clock } from '../../src/platform/clock';
 
 const today = () => new Date(clock.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 /** Past the test NOTICE_PERIOD (PT2S) without sleeping. */
@@ -225,6 +225,21 @@ describe('emergency aid workflow', () => {
     expect(await auditSeq()).to.equal(seq);
     expect((await api('GET', `/funds/${poor.fund}/balance`, { token: finance })).body.bank).to.equal('100.00');
     expect((await api('GET', `/aid-cases/${c.body.id}`, { token: finance })).body.status).to.equal('payable');
+  });
+
+  it('a payment dated after today: 422 future_date, nothing written, the case stays payable', async () => {
+    const { id } = await reviewedCase('60.00');
+    await api('POST', `/aid-cases/${id}/approve`, { token: approverCY, body: { approvedAmount: '60.00' } });
+    endNotice();
+    await waitForStatus(id, 'payable');
+    const seq = await auditSeq();
+    const before = await balance();
+    const r = await api('POST', `/aid-cases/${id}/disburse`, { token: finance, body: { paymentRef: 'P-future', date: addDays(today(), 1) } });
+    expect(r.status, r.text).to.equal(422);
+    expect(errorCode(r)).to.equal('future_date');
+    expect(await auditSeq()).to.equal(seq);
+    expect(await balance()).to.deep.equal(before);
+    expect((await api('GET', `/aid-cases/${id}`, { token: finance })).body.status).to.equal('payable');
   });
 
   it('urgent path: a foundation approver makes it payable at once; the notice runs after payment; an upheld objection opens a recovery note', async () => {
