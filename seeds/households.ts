@@ -3,7 +3,7 @@ import { appendAudit } from '../src/audit';
 import { addDays, shanghaiDate, clock } from '../src/platform/clock';
 import { Decimal, money } from '../src/platform/money';
 import { encryptPersonal, keyedHash } from '../src/platform/personal-data';
-import { idCheckChar, perCapita, type Category, type Cause } from '../src/households/model';
+import { idCheckChar, idNumberProblem, perCapita, type Category, type Cause } from '../src/households/model';
 import { publicOf } from '../src/households/service';
 import { sealMembers } from '../src/households/members';
 import { setTarget } from '../src/households/targets';
@@ -12,12 +12,14 @@ import { setTarget } from '../src/households/targets';
 // assessments, ~400 exits this year up to today (scaled to how much of the year has passed) and a few
 // returns, some of which exited again. Rows go in in batches; every file and every transition gets its audit row.
 
-const DISTRICTS: { code: string; region: string; count: number; quota: number; orgs: string[] }[] = [
-  { code: 'CY', region: '110105', count: 150, quota: 120, orgs: ['朝阳区机械工业工会', '北京某汽车配件厂工会', '朝阳区环卫中心工会'] },
-  { code: 'HD', region: '110108', count: 130, quota: 110, orgs: ['海淀区电子仪表工会', '中关村某科技园区工会', '海淀区建筑公司工会'] },
-  { code: 'DC', region: '110101', count: 100, quota: 80, orgs: ['东城区商业服务业工会', '东城区某百货公司工会'] },
-  { code: 'XC', region: '110102', count: 100, quota: 80, orgs: ['西城区纺织工会', '西城区某印刷厂工会'] },
-  { code: 'FT', region: '110106', count: 120, quota: 110, orgs: ['丰台区铁路工会', '丰台区物流园工会', '丰台区某化工厂工会'] },
+// Region codes of the heads' ID numbers (GB/T 2260): in DC and XC a third carry the codes of 崇文区 110103
+// and 宣武区 110104, merged into 东城/西城 in 2010, which people issued a number there keep.
+const DISTRICTS: { code: string; regions: string[]; count: number; quota: number; orgs: string[] }[] = [
+  { code: 'CY', regions: ['110105'], count: 150, quota: 120, orgs: ['朝阳区机械工业工会', '北京某汽车配件厂工会', '朝阳区环卫中心工会'] },
+  { code: 'HD', regions: ['110108'], count: 130, quota: 110, orgs: ['海淀区电子仪表工会', '中关村某科技园区工会', '海淀区建筑公司工会'] },
+  { code: 'DC', regions: ['110101', '110101', '110103'], count: 100, quota: 80, orgs: ['东城区商业服务业工会', '东城区某百货公司工会'] },
+  { code: 'XC', regions: ['110102', '110102', '110104'], count: 100, quota: 80, orgs: ['西城区纺织工会', '西城区某印刷厂工会'] },
+  { code: 'FT', regions: ['110106'], count: 120, quota: 110, orgs: ['丰台区铁路工会', '丰台区物流园工会', '丰台区某化工厂工会'] },
 ];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '高', '罗',
   '郑', '梁', '谢', '宋', '唐', '韩', '冯', '董', '于', '曹', '欧阳', '司马', '诸葛', '上官', '亓', '禤', '邝', '阚', '冼', '佘', '逄', '訾', '眭', '厍', '翟', '钮'];
@@ -72,9 +74,11 @@ export async function seedHouseholds(trx: Knex.Transaction, opts: { threshold?: 
       let idNumber: string;
       do {
         const birth = addDays('1962-01-01', int(0, 33 * 365)).replace(/-/g, '');
-        const first17 = `${d.region}${birth}${String(int(0, 999)).padStart(3, '0')}`;
+        const first17 = `${d.regions[i % d.regions.length]}${birth}${String(int(0, 999)).padStart(3, '0')}`;
         idNumber = first17 + idCheckChar(first17);
       } while (usedIds.has(idNumber));
+      const problem = idNumberProblem(idNumber, today);
+      if (problem) throw new Error(`demo ID number ${idNumber} ${problem}`); // the demo data passes the API's own check
       usedIds.add(idNumber);
       const size = int(1, 5);
       const members = [];

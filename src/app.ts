@@ -76,7 +76,8 @@ export function createApp(ctx: AppContext) {
     }
   });
 
-  for (const p of LARGE_BODY_PATHS) app.use(`/api/v1${p}`, express.json({ limit: '20mb' }));
+  // A 20 MB statement file (MAX_FILE_CHARS) sent as base64 is about 26.7 MB of JSON.
+  for (const p of LARGE_BODY_PATHS) app.use(`/api/v1${p}`, express.json({ limit: '28mb' }));
   app.use(express.json({ limit: ctx.config.bodyLimit }));
   app.use('/api/v1', authenticate(ctx.db));
   for (const router of domainRouters(ctx)) app.use('/api/v1', router);

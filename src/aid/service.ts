@@ -466,6 +466,8 @@ export interface Disclosure {
   noticeEnd: string | null;
   paidBeforeNotice: boolean;
   recoveryOpened: boolean;
+  /** Last change of the case (paidCaseDisclosures only: 360Giving dateModified). */
+  updatedAt?: string;
 }
 
 const disclosureOf = (c: any): Disclosure => ({
@@ -504,7 +506,7 @@ export async function* paidCaseDisclosures(db: Db, q: { from?: string; to?: stri
   for (;;) {
     const rows = await paidQuery(db, q).where('id', '>', after).orderBy('id').limit(batchSize);
     if (!rows.length) return;
-    yield rows.map(disclosureOf);
+    yield rows.map((c: any) => ({ ...disclosureOf(c), updatedAt: iso(c.updated_at)! }));
     after = rows[rows.length - 1].id;
     if (rows.length < batchSize) return;
   }

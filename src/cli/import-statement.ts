@@ -8,9 +8,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseStatementFile } from '../reconciliation/parse';
-import { StatementFileError } from '../reconciliation/model';
+import { MULTI_STATEMENT_FORMATS, STATEMENT_FORMATS, StatementFileError, type StatementFormat } from '../reconciliation/model';
 
-const USAGE = `usage: npm run import-statement -- --fund CODE --from YYYY-MM-DD --to YYYY-MM-DD --opening 0.00 --closing 100.00 [--format csv|camt053] [--encoding utf-8|gbk] [--auto-match] [--window-days N] [--url URL] FILE`;
+const USAGE = `usage: npm run import-statement -- --fund CODE --from YYYY-MM-DD --to YYYY-MM-DD --opening 0.00 --closing 100.00 [--format csv|xls|xlsx|camt053|mt940] [--encoding utf-8|gbk] [--auto-match] [--window-days N] [--url URL] FILE`;
 
 function fail(message: string, code = 1): never {
   console.error(message);
@@ -35,8 +35,9 @@ if (values.help) fail(USAGE, 0);
 const file = positionals[0];
 for (const k of ['fund', 'from', 'to', 'opening', 'closing'] as const) if (!values[k]) fail(`--${k} is required\n${USAGE}`, 2);
 if (!file) fail(`the statement file is required\n${USAGE}`, 2);
-const format = (values.format ?? (/\.xml$/i.test(file) ? 'camt053' : 'csv')) as 'csv' | 'camt053';
-if (format !== 'csv' && format !== 'camt053') fail('--format must be csv or camt053', 2);
+const FORMAT_BY_EXTENSION: [RegExp, StatementFormat][] = [[/\.xml$/i, 'camt053'], [/\.(mt940|sta)$/i, 'mt940'], [/\.xlsx$/i, 'xlsx'], [/\.xls$/i, 'xls']];
+const format = (values.format ?? FORMAT_BY_EXTENSION.find(([re]) => re.test(file))?.[1] ?? 'csv') as StatementFormat;
+if (!STATEMENT_FORMATS.includes(format)) fail(`--format must be one of ${STATEMENT_FORMATS.join(', ')}`, 2);
 const encoding = values.encoding as 'utf-8' | 'gbk' | undefined;
 if (encoding && encoding !== 'utf-8' && encoding !== 'gbk') fail('--encoding must be utf-8 or gbk', 2);
 const base = (values.url ?? process.env.WARMTH_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
@@ -63,7 +64,8 @@ try {
   done(0);
   const header = { periodFrom: values.from!, periodTo: values.to!, openingBalance: values.opening!, closingBalance: values.closing! };
   const input = { ...header, format, contentBase64: bytes.toString('base64'), ...(encoding ? { encoding } : {}) };
-  const { lines } = parseStatementFile(input);
+  // A bank file may hold several accounts: which one is the fund's only the service knows (the fund's bankAccount).
+  const lineCount = (MULTI_STATEMENT_FORMATS as readonly string[]).includes(format) ? undefined : parseStatementFile(input).lines.length;
   done(1);
   let token = process.env.WARMTH_TOKEN;
   if (!token) {
@@ -84,7 +86,7 @@ try {
     done(3);
   }
   bar?.stop();
-  console.log(`statement ${r.body.id} imported: fund ${r.body.fund}, ${r.body.periodFrom} to ${r.body.periodTo}, ${lines.length} lines (${r.body.encoding})${matched !== undefined ? `, ${matched} matched` : ''}`);
+  console.log(`statement ${r.body.id} imported: fund ${r.body.fund}, ${r.body.periodFrom} to ${r.body.periodTo}, ${lineCount ?? r.body.lineCount ?? '?'} lines (${r.body.encoding})${matched !== undefined ? `, ${matched} matched` : ''}`);
 } catch (e) {
   bar?.stop();
   if (e instanceof StatementFileError) {

@@ -1,5 +1,6 @@
 import { Decimal } from '../platform/money';
 import { isCalendarDate } from '../platform/clock';
+import { regionCodeProblem } from './id-regions';
 
 export const CATEGORIES = ['deep', 'relative', 'accidental'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -75,10 +76,13 @@ export function idCheckChar(first17: string): string {
 
 /**
  * Why an 18-digit resident ID number is not valid, or null when it is: format (17 digits and a digit or X),
- * a real birth date (1900-01-01 up to `today`) and the GB 11643 check character.
+ * a GB/T 2260 county-level region code, current or former (`id-regions.ts`), a real birth date
+ * (1900-01-01 up to `today`) and the GB 11643 check character.
  */
 export function idNumberProblem(id: string, today?: string): string | null {
-  if (!/^[1-9]\d{16}[\dX]$/.test(id)) return 'must be 18 characters: 17 digits and a check digit or X';
+  if (!/^\d{17}[\dX]$/.test(id)) return 'must be 18 characters: 17 digits and a check digit or X';
+  const region = regionCodeProblem(id.slice(0, 6));
+  if (region) return region;
   const birth = `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
   if (!isCalendarDate(birth) || birth < '1900-01-01' || (today && birth > today)) return `has an impossible birth date (${birth})`;
   if (idCheckChar(id.slice(0, 17)) !== id[17]) return 'has a wrong check digit (GB 11643)';

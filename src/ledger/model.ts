@@ -24,6 +24,8 @@ export const INTERNAL_ACCOUNTS: readonly string[] = [TRANSFER_IN, TRANSFER_OUT];
 export const LIMITS = { lines: 200, description: 500, memo: 500, sourceRef: 100, reason: 500, fundName: 100, fundNameEn: 200, donorName: 200 } as const;
 
 export const FUND_CODE = /^[A-Z0-9]{1,16}(-[A-Z0-9]{1,16}){0,3}$/;
+/** A bank account as banks print it: letters and digits, spaces, "-" and "/" between them, at most 64. */
+export const BANK_ACCOUNT = /^[A-Za-z0-9](?:[A-Za-z0-9 /-]{0,62}[A-Za-z0-9])?$/;
 
 export interface Fund {
   code: string;
@@ -33,6 +35,8 @@ export interface Fund {
   parentCode: string | null;
   district: string | null;
   restricted: boolean;
+  /** The fund's bank account (IBAN or account number as the bank writes it), to pick its statement in a bank file. */
+  bankAccount: string | null;
 }
 
 export interface Account {

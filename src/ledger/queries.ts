@@ -16,6 +16,7 @@ import {
 
 const fundOf = (r: any): Fund => ({
   code: r.code, nameZh: r.name_zh, nameEn: r.name_en, kind: r.kind, parentCode: r.parent_code, district: r.district, restricted: r.restricted,
+  bankAccount: r.bank_account ?? null,
 });
 
 export async function getFund(db: Db, code: string): Promise<Fund | undefined> {

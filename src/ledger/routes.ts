@@ -4,11 +4,11 @@ import { defineRoute, type AppContext } from '../http/route';
 import { dateSchema, shanghaiDate } from '../platform/clock';
 import { amountSchema } from '../platform/money';
 import { intCursor, pageQuery } from '../platform/paging';
-import { FUND_CODE, FUND_KINDS, LIMITS, SOURCES, type LineInput } from './model';
+import { BANK_ACCOUNT, FUND_CODE, FUND_KINDS, LIMITS, SOURCES, type LineInput } from './model';
 import {
   financialPosition, fundBalance, getEntry, getFund, listAccounts, listEntries, listFundsPage, listPeriods, statementOfActivities, trialBalance,
 } from './queries';
-import { closePeriod, createFund, postJournalEntry, recordAllocation, recordDonation, reverseEntry, type AllocationInput, type DonationInput, type NewFund } from './service';
+import { closePeriod, createFund, setFundBankAccount, postJournalEntry, recordAllocation, recordDonation, reverseEntry, type AllocationInput, type DonationInput, type NewFund } from './service';
 import { notFound } from '../platform/errors';
 
 // Who may do what (README role × endpoint table, docs/ledger.md):
@@ -24,6 +24,7 @@ const BOOKS = ['finance', 'auditor', 'admin'] as const;
 const BALANCE = ['finance', 'auditor', 'admin', 'approver'] as const;
 
 const fundCode = Joi.string().max(32);
+const bankAccount = Joi.string().max(64).pattern(BANK_ACCOUNT).messages({ 'string.pattern.base': '{{#label}} must be letters and digits (spaces, "-" and "/" between them)' });
 const accountCode = Joi.string().pattern(/^\d{4}$/).message('{{#label}} must be a four-digit account code');
 const dbInt = Joi.number().integer().strict().min(1).max(2147483647);
 const line = Joi.object({
@@ -57,8 +58,16 @@ export function ledgerRoutes(app: AppContext) {
       parentCode: fundCode.allow(null),
       district: Joi.string().max(8).allow(null),
       restricted: Joi.boolean().strict(),
+      bankAccount: bankAccount.allow(null),
     }),
     handler: async ({ trx, user, body }) => createFund(trx, user!.username, body),
+  });
+  defineRoute<{ bankAccount: string | null }, unknown, { code: string }>(r, app, {
+    method: 'patch', path: '/funds/:code', tag: 'ledger', access: FUND_ADMIN, write: true,
+    summary: "Set or clear the fund's bank account (picks its statement in a bank file with several accounts); audited",
+    params: Joi.object({ code: fundCode.required() }),
+    body: Joi.object({ bankAccount: bankAccount.allow(null).required() }),
+    handler: async ({ trx, user, params, body }) => setFundBankAccount(trx, user!.username, params.code, body.bankAccount),
   });
   defineRoute<unknown, unknown, { code: string }>(r, app, {
     method: 'get', path: '/funds/:code', tag: 'ledger', access: 'authenticated',

@@ -8,7 +8,7 @@ import { badRequest, conflict, invalidState, invariant, notFound, unprocessable 
 import { maskName } from '../platform/masking';
 import { Decimal, money } from '../platform/money';
 import {
-  BANK, DONATION_INCOME, FUND_CODE, LIMITS, NO_OVERDRAFT_ACCOUNTS, SOURCES, TRANSFER_IN, TRANSFER_OUT,
+  BANK, BANK_ACCOUNT, DONATION_INCOME, FUND_CODE, LIMITS, NO_OVERDRAFT_ACCOUNTS, SOURCES, TRANSFER_IN, TRANSFER_OUT,
   monthOf, netByKey, nextMonth, totalDebits, unbalancedFund,
   type EntryInput, type Fund, type FundKind, type JournalEntry,
 } from './model';
@@ -26,6 +26,7 @@ export interface NewFund {
   parentCode?: string | null;
   district?: string | null;
   restricted?: boolean;
+  bankAccount?: string | null;
 }
 
 /**
@@ -55,13 +56,35 @@ export async function createFund(trx: Knex.Transaction, actor: string, input: Ne
   const inserted = await trx('ledger_funds')
     .insert({
       code: input.code, name_zh: input.nameZh, name_en: input.nameEn, kind: input.kind, parent_code: parent?.code ?? null,
-      district, restricted: input.restricted ?? false, created_by: actor, created_at: clock.now(),
+      district, restricted: input.restricted ?? false, bank_account: bankAccountOf(input.bankAccount), created_by: actor, created_at: clock.now(),
     })
     .onConflict('code').ignore().returning('code');
   if (inserted.length === 0) throw conflict('duplicate_fund', `a fund with code ${input.code} already exists`, { code: input.code });
   await trx.raw(`INSERT INTO ledger_balances (account, fund) SELECT code, ? FROM ledger_accounts ORDER BY code`, [input.code]);
   const fund = (await getFund(trx, input.code))!;
   await appendAudit(trx, { actor, action: 'ledger.fund_created', subject: `fund:${fund.code}`, publicPayload: { ...fund }, privatePayload: {} });
+  return fund;
+}
+
+/** The bank account as stored: trimmed, inner spaces folded; empty is none. */
+function bankAccountOf(raw: string | null | undefined): string | null {
+  const s = (raw ?? '').trim().replace(/\s+/g, ' ');
+  if (s === '') return null;
+  if (!BANK_ACCOUNT.test(s)) throw badRequest('the bank account must be letters and digits (spaces, "-" and "/" between them), at most 64', [{ in: 'body', path: 'bankAccount', message: 'is not a bank account number' }]);
+  return s;
+}
+
+/** PATCH /funds/:code: sets or clears the fund's bank account (the one thing of a fund that may change). */
+export async function setFundBankAccount(trx: Knex.Transaction, actor: string, code: string, bankAccount: string | null): Promise<Fund> {
+  const before = await trx('ledger_funds').where({ code }).forUpdate().first('bank_account');
+  if (!before) throw notFound(`fund ${code}`);
+  const value = bankAccountOf(bankAccount);
+  await trx('ledger_funds').where({ code }).update({ bank_account: value });
+  const fund = (await getFund(trx, code))!;
+  await appendAudit(trx, {
+    actor, action: 'ledger.fund_bank_account_set', subject: `fund:${code}`,
+    publicPayload: { fund: code, bankAccount: value }, privatePayload: { previous: before.bank_account ?? null },
+  });
   return fund;
 }
 

@@ -46,6 +46,10 @@ export interface Config {
   reconcileMatchWindowDays: number;
   loginRateLimit: number;
   publicReportRateLimit: number;
+  /** 360Giving open data: the funder's 统一社会信用代码 (funding org id CN-USCI-…), the registered 360G prefix of grant ids, the website. */
+  foundationUsci: string;
+  grantIdPrefix: string;
+  foundationWebsite: string;
   /** Longest a request may take to arrive, and longest one SQL statement may run. */
   requestTimeoutMs: number;
   statementTimeoutMs: number;
@@ -81,12 +85,26 @@ const schema = Joi.object({
   RECONCILE_MATCH_WINDOW_DAYS: Joi.number().integer().min(0).max(31).default(3),
   LOGIN_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
   PUBLIC_REPORT_RATE_LIMIT: Joi.number().integer().min(1).max(1_000_000).default(60),
+  FOUNDATION_USCI: Joi.string().default('53110000500000015M').custom((v, h) => (isValidUsci(v) ? v : h.error('any.invalid')))
+    .messages({ 'any.invalid': '"FOUNDATION_USCI" must be an 18-character 统一社会信用代码 (GB 32100-2015) with its check character' }),
+  GRANT_ID_PREFIX: Joi.string().max(64).pattern(/^360G-[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$/).default('360G-warmthfoundation')
+    .messages({ 'string.pattern.base': '"GRANT_ID_PREFIX" must be a registered 360Giving prefix such as 360G-warmthfoundation' }),
+  FOUNDATION_WEBSITE: Joi.string().uri({ scheme: ['https', 'http'] }).max(500).default('https://www.warmth-foundation.example/'),
   REQUEST_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(60),
   STATEMENT_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(30),
   TRUST_PROXY: Joi.string().max(200).pattern(/^[\w.:/, -]+$/).default('loopback'),
 }).and('ADMIN_USERNAME', 'ADMIN_PASSWORD').unknown(true);
 
 export class ConfigError extends Error {}
+
+// GB 32100-2015: 18 characters of 0-9 and A-Y without I, O, S, V, Z; the 18th checks the first 17 (mod 31).
+const USCI_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCI_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+export function isValidUsci(code: string): boolean {
+  if (!/^[0-9A-HJ-NPQRTUWXY]{18}$/.test(code)) return false;
+  const sum = USCI_WEIGHTS.reduce((t, w, i) => t + USCI_CHARS.indexOf(code[i]!) * w, 0);
+  return code[17] === USCI_CHARS[(31 - (sum % 31)) % 31];
+}
 
 /** Secrets the embedded default may generate once and keep beside its data. */
 function loadOrCreateSecrets(dataDir: string): { auditSecret: string; dataKey: string; signingKey: string } {
@@ -166,6 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileMatchWindowDays: value.RECONCILE_MATCH_WINDOW_DAYS,
     loginRateLimit: value.LOGIN_RATE_LIMIT,
     publicReportRateLimit: value.PUBLIC_REPORT_RATE_LIMIT,
+    foundationUsci: value.FOUNDATION_USCI,
+    grantIdPrefix: value.GRANT_ID_PREFIX,
+    foundationWebsite: value.FOUNDATION_WEBSITE,
     requestTimeoutMs: Math.round(value.REQUEST_TIMEOUT_SECONDS * 1000),
     statementTimeoutMs: Math.round(value.STATEMENT_TIMEOUT_SECONDS * 1000),
     trustProxy: value.TRUST_PROXY,

@@ -120,8 +120,10 @@ function windowRange(g: Group<unknown> | undefined, day: number, window: number)
  * Anything else (two payments of the same amount on nearby days, a split payment) is left for a person.
  * Runs in O((n + m) log m): lines are grouped by amount and searched by date, never compared all to all.
  */
-export function autoMatch(statementLines: MatchableStatementLine[], ledgerLines: LedgerBankLine[], opts: { windowDays: number }): MatchResult {
+export function autoMatch(allStatementLines: MatchableStatementLine[], ledgerLines: LedgerBankLine[], opts: { windowDays: number }): MatchResult {
   const w = opts.windowDays;
+  // Information lines (amount 0: interest tax of 0.00, notices) never match.
+  const statementLines = allStatementLines.filter((s) => !new Decimal(s.amount).isZero());
   const cancelled = cancelledPairs(ledgerLines);
   const usable = ledgerLines.filter((l) => !cancelled.has(l.lineId));
   const matches: ProposedMatch[] = [];

@@ -13,7 +13,12 @@ export const MAX_MATCH_LINES = 200;
 /** Problems reported for one bad file (the first is named in the message). */
 export const MAX_REPORTED_PROBLEMS = 20;
 
-export type StatementFormat = 'csv' | 'camt053';
+/** Formats that may hold several account statements (camt.053 Stmt blocks, MT940 :20: blocks). */
+export const MULTI_STATEMENT_FORMATS = ['camt053', 'mt940'] as const;
+/** Formats read as a table (header, rows): CSV text and spreadsheets. */
+export const TABLE_FORMATS = ['csv', 'xls', 'xlsx'] as const;
+export const STATEMENT_FORMATS = [...TABLE_FORMATS, ...MULTI_STATEMENT_FORMATS] as const;
+export type StatementFormat = (typeof STATEMENT_FORMATS)[number];
 
 /** One line of a bank statement as read from the file; amount is signed: + into the account, - out. */
 export interface ParsedStatementLine {
@@ -26,7 +31,15 @@ export interface ParsedStatementLine {
   counterparty: string | null;
   /** The running balance the bank printed after this line, when the file has one. */
   balance: string | null;
+  /** The counterparty's account number, when the file has a column for it. */
+  counterpartyAccount?: string | null;
 }
+
+/**
+ * A line of amount 0 (interest tax of 0.00, a notice) is an information line: kept with the statement,
+ * never matched, never an open item of the report.
+ */
+export const isInformationLine = (amount: string | number) => Number(amount) === 0;
 
 export interface StatementProblem {
   line: number | null;

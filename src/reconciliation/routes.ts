@@ -4,10 +4,11 @@ import { defineRoute, type AppContext } from '../http/route';
 import { dateSchema } from '../platform/clock';
 import { signedAmountSchema } from '../platform/money';
 import { intCursor, pageQuery } from '../platform/paging';
-import { MAX_FILE_CHARS, MAX_MATCH_LINES } from './model';
+import { MAX_FILE_CHARS, MAX_MATCH_LINES, MULTI_STATEMENT_FORMATS, STATEMENT_FORMATS } from './model';
+import { fileBodyFields, profileRoutes } from './profiles';
 import {
   closeStatement, configureMatchWindow, createManualMatch, deleteMatch, deleteStatement, getMatch, getStatement, importStatement, listStatements,
-  reconciliationReport, runAutoMatch, type ImportInput, type ManualMatchInput,
+  reconciliationReport, runAutoMatch, importEachStatement, type ImportEachInput, type ImportInput, type ManualMatchInput,
 } from './service';
 
 const WRITE = ['finance', 'admin'] as const;
@@ -18,22 +19,28 @@ const lineIds = Joi.array().items(Joi.number().strict().integer().min(1).max(Num
 export function reconciliationRoutes(app: AppContext) {
   configureMatchWindow(app.config.reconcileMatchWindowDays);
   const r = Router();
-  defineRoute<ImportInput>(r, app, {
+  // statements: "all" (camt.053, MT940) imports each statement of the file as its own, period and balances
+  // from the file: then fund is optional and the declared period and balances are not sent.
+  const eachOrRequired = <T extends Joi.Schema>(s: T) => s.when('statements', { is: Joi.exist(), then: Joi.forbidden(), otherwise: Joi.required() });
+  defineRoute<ImportInput | ImportEachInput>(r, app, {
     method: 'post', path: '/bank-statements', tag: 'reconciliation', access: WRITE, write: true, status: 201,
-    summary: 'Import a bank statement (CSV in UTF-8 or GBK, or camt.053 XML) for a fund; a bad file is a 400 naming the line, nothing stored',
+    summary: 'Import a bank statement (CSV in UTF-8, UTF-16 or GBK, XLS/XLSX as contentBase64, camt.053 XML or MT940) for a fund, read with a saved import profile when one applies (profileId, or the fund\'s/account\'s); a bad file is a 400 naming the line, a foreign currency 422 currency_mismatch, nothing stored. statements: "all" imports each statement of a camt.053/MT940 file as its own statement of the fund whose bankAccount it names → {statements, skipped}',
     body: Joi.object({
-      fund: Joi.string().max(40).required(),
-      periodFrom: dateSchema().required(),
-      periodTo: dateSchema().required(),
-      openingBalance: signedAmountSchema().required(),
-      closingBalance: signedAmountSchema().required(),
-      format: Joi.string().valid('csv', 'camt053').required(),
+      fund: Joi.string().max(40).when('statements', { is: Joi.exist(), then: Joi.optional(), otherwise: Joi.required() }),
+      periodFrom: eachOrRequired(dateSchema()),
+      periodTo: eachOrRequired(dateSchema()),
+      openingBalance: eachOrRequired(signedAmountSchema()),
+      closingBalance: eachOrRequired(signedAmountSchema()),
+      statements: Joi.string().valid('all').when('format', { is: Joi.valid(...MULTI_STATEMENT_FORMATS), otherwise: Joi.forbidden().messages({ 'any.unknown': '"statements" is only for camt053 and mt940 files' }) }),
+      format: Joi.string().valid(...STATEMENT_FORMATS).required(),
       content: Joi.string().allow('').max(MAX_FILE_CHARS),
       contentBase64: Joi.string().allow('').max(Math.ceil((MAX_FILE_CHARS * 4) / 3) + 4).base64({ paddingRequired: false }),
       encoding: Joi.string().valid('utf-8', 'gbk'),
+      profileId: fileBodyFields.profileId,
     }).xor('content', 'contentBase64'),
-    handler: async ({ trx, user, body }) => importStatement(trx, user!.username, body),
+    handler: async ({ trx, user, body }) => ('statements' in body && body.statements === 'all' ? importEachStatement(trx, user!.username, body) : importStatement(trx, user!.username, body as ImportInput)),
   });
+  profileRoutes(r, app); // POST /bank-statements/preview and /bank-import-profiles
   defineRoute<unknown, { fund?: string; limit: number; cursor?: string }>(r, app, {
     method: 'get', path: '/bank-statements', tag: 'reconciliation', access: READ,
     summary: 'Imported statements, newest first, optionally of one fund',

@@ -7,13 +7,19 @@ import { appendAudit } from '../audit';
 import { clock, addDays } from '../platform/clock';
 import { Decimal, money, sum } from '../platform/money';
 import { badRequest, conflict, invariant, notFound, unprocessable } from '../platform/errors';
-import { getFund, bankLines, bankBalanceAsOf } from '../ledger';
+import { getFund, listFunds, bankLines, bankBalanceAsOf, type Fund } from '../ledger';
 import { parseStatementFile, type StatementFile } from './parse';
-import { StatementFileError, type LedgerBankLine, type ParsedStatementLine } from './model';
+import { StatementCurrencyError } from './parse/common';
+import { accountMatches } from './parse/statement';
+import { accountsOf, ownStatement, readMultiStatementFile, type MultiStatementFormat } from './parse/select';
+import { StatementFileError, isInformationLine, type LedgerBankLine, type ParsedStatementLine } from './model';
 import { autoMatch, type MatchResult } from './match';
+import { resolveProfile, withProfile } from './profiles';
 
 export interface ImportInput extends StatementFile {
   fund: string;
+  /** An import profile to read a CSV/spreadsheet with (else the fund's or the file account's, if saved). */
+  profileId?: number;
 }
 
 export interface StatementRow {
@@ -32,6 +38,9 @@ export interface StatementRow {
   imported_at: Date;
   closed_by: string | null;
   closed_at: Date | null;
+  file_account?: string | null;
+  file_bank?: string | null;
+  profile_id?: number | null;
 }
 
 export const statementView = (s: StatementRow) => ({
@@ -49,6 +58,10 @@ export const statementView = (s: StatementRow) => ({
   importedAt: new Date(s.imported_at).toISOString(),
   closedBy: s.closed_by,
   closedAt: s.closed_at ? new Date(s.closed_at).toISOString() : null,
+  /** The account and bank the file printed, and the import profile it was read with (CSV, spreadsheets). */
+  account: s.file_account ?? null,
+  bank: s.file_bank ?? null,
+  profileId: s.profile_id ?? null,
 });
 
 /** Same fund, period, balances and lines (date and amount, whatever the format): the same statement. */
@@ -63,17 +76,30 @@ const insertChunks = async (trx: Knex.Transaction, table: string, rows: object[]
   for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
 };
 
-/** POST /bank-statements: parse, check, refuse duplicates and overlaps, store, audit. */
-export async function importStatement(trx: Knex.Transaction, actor: string, input: ImportInput) {
+/** A refused file as the client sees it: 400 naming line and problem, or 422 currency_mismatch. */
+export function statementFileRefusal(e: unknown): unknown {
+  if (e instanceof StatementFileError) return badRequest(`the statement file is not valid: ${e.message}`, e.problems.map((p) => ({ in: 'file', line: p.line, ...(p.column ? { column: p.column } : {}), message: p.problem })));
+  if (e instanceof StatementCurrencyError) {
+    return unprocessable('currency_mismatch', `对账单币种 ${e.currency} 与基金记账本位币 ${e.expected} 不符 · ${e.message}`, { currency: e.currency, expected: e.expected, line: e.line });
+  }
+  return e;
+}
+
+/**
+ * POST /bank-statements: parse, check, refuse duplicates and overlaps, store, audit. `preParsed` is one
+ * statement of a multi-statement file already read and checked (importEachStatement).
+ */
+export async function importStatement(trx: Knex.Transaction, actor: string, input: ImportInput, preParsed?: ReturnType<typeof parseStatementFile>) {
   const fund = await getFund(trx, input.fund);
   if (!fund) throw notFound(`fund ${input.fund}`);
   if (input.periodFrom > input.periodTo) throw badRequest('periodFrom is after periodTo', [{ in: 'body', path: 'periodTo', message: 'must be on or after periodFrom' }]);
   let parsed: ReturnType<typeof parseStatementFile>;
+  // A saved import profile of the fund or the file's account (or the one named) maps an unknown layout.
+  const profile = preParsed ? null : await resolveProfile(trx, { ...input, fund: fund.code });
   try {
-    parsed = parseStatementFile(input);
+    parsed = preParsed ?? parseStatementFile(...withProfile({ ...input, bankAccount: fund.bankAccount }, profile));
   } catch (e) {
-    if (e instanceof StatementFileError) throw badRequest(`the statement file is not valid: ${e.message}`, e.problems.map((p) => ({ in: 'file', line: p.line, ...(p.column ? { column: p.column } : {}), message: p.problem })));
-    throw e;
+    throw statementFileRefusal(e);
   }
   const { lines, encoding } = parsed;
   // One import per fund at a time, so the duplicate and overlap checks hold under concurrency.
@@ -90,19 +116,96 @@ export async function importStatement(trx: Knex.Transaction, actor: string, inpu
       fund: fund.code, period_from: input.periodFrom, period_to: input.periodTo,
       opening_balance: money(input.openingBalance), closing_balance: money(input.closingBalance),
       format: input.format, encoding, line_count: lines.length, fingerprint, status: 'open',
+      file_account: parsed.layout?.account ?? null, file_bank: parsed.layout?.bank ?? null, profile_id: profile?.id ?? null,
       imported_by: actor, imported_at: clock.now(),
     })
     .returning('*');
   await insertChunks(trx, 'bank_statement_lines', lines.map((l) => ({
     statement_id: row.id, line_no: l.lineNo, date: l.date, amount: l.amount, description: l.description,
-    reference: l.reference, counterparty: l.counterparty, balance: l.balance,
+    reference: l.reference, counterparty: l.counterparty, balance: l.balance, counterparty_account: l.counterpartyAccount ?? null,
   })));
   await appendAudit(trx, {
     actor, action: 'reconciliation.statement_imported', subject: `bank-statement:${row.id}`,
     publicPayload: { fund: fund.code, periodFrom: input.periodFrom, periodTo: input.periodTo, lines: lines.length },
-    privatePayload: { format: input.format, encoding, openingBalance: money(input.openingBalance), closingBalance: money(input.closingBalance), fingerprint },
+    privatePayload: { format: input.format, encoding, openingBalance: money(input.openingBalance), closingBalance: money(input.closingBalance), fingerprint, ...(profile ? { profileId: profile.id } : {}) },
   });
   return statementView(row as StatementRow);
+}
+
+export interface ImportEachInput {
+  /** Only this fund's statements; without it, each statement goes to the fund whose bankAccount it names. */
+  fund?: string;
+  format: MultiStatementFormat;
+  content?: string;
+  contentBase64?: string;
+  encoding?: 'utf-8' | 'gbk';
+  statements: 'all';
+}
+
+/**
+ * POST /bank-statements with `statements: "all"` (camt.053, MT940): each statement of the file whose account
+ * is a fund's bank account is imported as its own statement of that fund, with the period and balances the
+ * file prints. One transaction: a bad, foreign-currency or overlapping statement refuses the request; a
+ * statement imported before is skipped (so a file can be sent again); statements of no fund's account, or of
+ * an account several funds share, are skipped and listed.
+ */
+export async function importEachStatement(trx: Knex.Transaction, actor: string, input: ImportEachInput) {
+  let funds: Fund[];
+  if (input.fund) {
+    const fund = await getFund(trx, input.fund);
+    if (!fund) throw notFound(`fund ${input.fund}`);
+    if (!fund.bankAccount) {
+      throw badRequest(`fund ${fund.code} has no bankAccount: set it (PATCH /funds/${fund.code}) or import one statement with periodFrom, periodTo and balances`, [{ in: 'body', path: 'fund', message: 'has no bankAccount' }]);
+    }
+    funds = [fund];
+  } else {
+    funds = (await listFunds(trx)).filter((f) => f.bankAccount);
+  }
+  let file: ReturnType<typeof readMultiStatementFile>;
+  try {
+    file = readMultiStatementFile(input);
+  } catch (e) {
+    throw statementFileRefusal(e);
+  }
+  type Skipped = { statement: number; account: string | null; periodFrom: string | null; periodTo: string | null; reason: 'no_fund' | 'several_funds' | 'duplicate'; funds?: string[]; statementId?: number };
+  const skipped: Skipped[] = [];
+  const todo: { fund: Fund; st: (typeof file.statements)[number] }[] = [];
+  for (const st of file.statements) {
+    const owners = funds.filter((f) => accountMatches(st.account, f.bankAccount));
+    const base = { statement: st.no, account: st.account, periodFrom: st.periodFrom, periodTo: st.periodTo };
+    if (owners.length === 1) todo.push({ fund: owners[0]!, st });
+    else skipped.push(owners.length === 0 ? { ...base, reason: 'no_fund' } : { ...base, reason: 'several_funds', funds: owners.map((f) => f.code) });
+  }
+  if (todo.length === 0) {
+    const accounts = accountsOf(file.statements).join(', ');
+    throw badRequest(
+      input.fund ? `the file holds no statement of fund ${input.fund}'s bank account ${funds[0]!.bankAccount}; it holds accounts ${accounts}` : `no statement of the file is of a fund's bank account; the file holds accounts ${accounts}`,
+      skipped.map((s) => ({ in: 'file', line: null, statement: s.statement, account: s.account, message: s.reason === 'several_funds' ? `account shared by funds ${s.funds!.join(', ')}` : 'no fund has this bank account' })),
+    );
+  }
+  const imported = [];
+  for (const { fund, st } of todo) {
+    let own: ReturnType<typeof ownStatement>;
+    try {
+      own = ownStatement(input.format, st);
+    } catch (e) {
+      throw statementFileRefusal(e);
+    }
+    try {
+      imported.push(await importStatement(trx, actor, { fund: fund.code, format: input.format, ...own.header }, { lines: own.lines, encoding: file.encoding }));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const statementId = ((e as { details?: { statementId?: number } }).details ?? {}).statementId;
+      if (code !== 'duplicate_statement') throw e;
+      skipped.push({ statement: st.no, account: st.account, periodFrom: st.periodFrom, periodTo: st.periodTo, reason: 'duplicate', ...(statementId ? { statementId } : {}) });
+    }
+  }
+  if (imported.length === 0) {
+    const first = skipped.find((s) => s.reason === 'duplicate');
+    throw conflict('duplicate_statement', 'every statement of the file was imported before', { statementIds: skipped.filter((s) => s.statementId).map((s) => s.statementId) , statementId: first?.statementId });
+  }
+  skipped.sort((a, b) => a.statement - b.statement);
+  return { statements: imported, skipped };
 }
 
 export async function findStatement(db: Db, id: number): Promise<StatementRow> {
@@ -141,6 +244,7 @@ export async function getStatement(db: Db, id: number, page: { limit: number; cu
   const items = rows.slice(0, page.limit).map((l: any) => ({
     id: Number(l.id), lineNo: l.line_no, date: l.date, amount: money(l.amount), description: l.description,
     reference: l.reference, counterparty: l.counterparty, balance: l.balance === null ? null : money(l.balance),
+    counterpartyAccount: l.counterparty_account ?? null, information: Number(l.amount) === 0,
     matchId: l.match_id === null ? null : Number(l.match_id),
   }));
   return {
@@ -179,7 +283,8 @@ export async function runAutoMatch(trx: Knex.Transaction, actor: string, id: num
   const windowDays = opts.windowDays ?? matchWindowDays;
   const stmtLines = await trx('bank_statement_lines as l')
     .whereNotExists(trx('reconciliation_match_statement_lines as m').whereRaw('m.statement_line_id = l.id'))
-    .where('l.statement_id', id).orderBy('l.id')
+    .where('l.statement_id', id).whereNot('l.amount', 0) // information lines (amount 0) never match
+    .orderBy('l.id')
     .select('l.id', 'l.date', 'l.amount', 'l.description', 'l.reference');
   const from = addDays(s.period_from, -windowDays), to = addDays(s.period_to, windowDays);
   const taken = await matchedLedgerIds(trx, s.fund, from, to);
@@ -258,6 +363,8 @@ export async function createManualMatch(trx: Knex.Transaction, actor: string, in
     throw unprocessable('invalid_match', 'a match joins one statement line to several ledger lines, or several statement lines to one ledger line, not several to several');
   }
   const sLines = await trx('bank_statement_lines').whereIn('id', sIds).select('id', 'statement_id', 'date', 'amount');
+  const info = sLines.find((l: any) => isInformationLine(l.amount));
+  if (info) throw unprocessable('invalid_match', `statement line ${info.id} is an information line (amount 0): it is never matched`, { statementLineId: Number(info.id) });
   if (sLines.length !== sIds.length) {
     const found = new Set(sLines.map((l: any) => Number(l.id)));
     throw notFound(`statement line ${sIds.filter((i) => !found.has(i)).join(', ')}`);
@@ -369,7 +476,7 @@ export async function reconciliationReport(db: Db, id: number) {
   const notCleared = new Set<number>(late.rows.map((r: any) => Number(r.id)));
   const stmtLines = await db('bank_statement_lines as l')
     .leftJoin('reconciliation_match_statement_lines as ms', 'ms.statement_line_id', 'l.id')
-    .whereIn('l.statement_id', scopeIds).where('l.date', '<=', periodTo)
+    .whereIn('l.statement_id', scopeIds).where('l.date', '<=', periodTo).whereNot('l.amount', 0) // information lines are no open item
     .orderBy(['l.date', 'l.id'])
     .select('l.id', 'l.statement_id', 'l.date', 'l.amount', 'l.description', 'ms.match_id');
   const ledgerMatch = new Map<number, number>();

@@ -146,12 +146,12 @@ export function reportRoutes(app: AppContext) {
   });
   defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/public/export/360giving.json', tag: 'public', access: 'public', produces: 'application/json',
-    summary: 'Paid aid of the period as a 360Giving data package {grants: [...]} (masked; amountAwarded is a number, as that standard wants)',
+    summary: 'Paid aid of the period as a 360Giving 1.4 data package {version, license, publisher, grants: [...]} to anonymous individuals (valid against the standard\'s schema; amountAwarded is a number); 404 no_grants when nothing was paid (a package must hold a grant)',
     query: Joi.object({ fund: fundCode(), ...period }),
     handler: async ({ res, query }) => {
       checkPeriod(query);
       const sink = responseSink(res, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-      await exportGrants(app.db, query, 'json', sink);
+      await exportGrants(app.db, query, 'json', sink, app.config);
       res.end();
     },
   });
@@ -162,7 +162,7 @@ export function reportRoutes(app: AppContext) {
     handler: async ({ res, query }) => {
       checkPeriod(query);
       const sink = responseSink(res, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="360giving-${query.from}-${query.to}.csv"`, 'Cache-Control': 'no-store' });
-      await exportGrants(app.db, query, 'csv', sink);
+      await exportGrants(app.db, query, 'csv', sink, app.config);
       res.end();
     },
   });

@@ -67,6 +67,12 @@ const ZH: Record<string, string> = {
   'Please correct the marked fields.': '请修改标出的字段。', 'Choose…': '请选择…', Details: '详情',
   'Every field marked * is required.': '标 * 的为必填项。', Role: '角色', Menu: '菜单',
   'Reconciliation closed': '对账已完成', 'Statement id': '对账单编号', 'Open a statement': '打开对账单',
+  Preview: '预览 Preview', Import: '导入 Import', 'Detect automatically': '自动识别', 'Import profile': '导入配置',
+  'Statement file': '对账单文件', 'A spreadsheet is sent as it is; CSV and XML text show here.': '电子表格按原文件上传；CSV 和 XML 的文本显示在此。',
+  'Bank (detected)': '识别的银行', Encoding: '编码', 'Header row': '表头行', Order: '排列顺序', 'Bank account': '银行账号',
+  Currency: '币种', 'Line count': '明细笔数', 'information lines': '提示行（金额为 0）', Problems: '问题', Line: '行',
+  'No problems found.': '未发现问题。', 'Column header': '列标题', Meaning: '含义', Columns: '识别的列',
+  'First rows of the file': '文件前几行', 'First lines': '前 20 笔明细', Counterparty: '对方户名',
 };
 
 export function translate(lang: Lang, key: string): string {
@@ -101,6 +107,15 @@ export const TIER: Record<string, [string, string]> = {
   district: ['区级审批（一人）', 'district approver (one)'], foundation: ['基金会审批（一人）', 'foundation approver (one)'],
   two_foundation: ['基金会审批（两人）', 'two distinct foundation approvers'],
 };
+
+/** What a column of a bank statement file means (the preview of an upload). */
+export const COLUMN_MEANING: Record<string, [string, string]> = {
+  date: ['日期', 'date'], time: ['时间', 'time'], amount: ['金额（带符号）', 'amount (signed)'], in: ['收入（贷方）', 'in (credit)'],
+  out: ['支出（借方）', 'out (debit)'], direction: ['借贷方向', 'direction'], balance: ['余额', 'balance'], counterparty: ['对方户名', 'counterparty'],
+  counterpartyAccount: ['对方账号', 'counterparty account'], description: ['摘要', 'description'], reference: ['流水号', 'reference'],
+  currency: ['币种', 'currency'], ignored: ['不读取', 'not read'],
+};
+export const ORDER: Record<string, [string, string]> = { oldest_first: ['由早到晚', 'oldest first'], newest_first: ['由晚到早', 'newest first'] };
 
 export const label = (lang: Lang, table: Record<string, [string, string]>, code: string | null | undefined) =>
   code == null ? '' : (table[code]?.[lang === 'zh' ? 0 : 1] ?? code);

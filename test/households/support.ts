@@ -1,8 +1,8 @@
 import { api } from '../support/api';
 import { validIdNumber } from '../support/fixtures';
 
-/** A valid, run-unique resident ID number (the shared generator; `check: 'X'` for an X check character). */
-export const newIdNumber = (opts: { check?: 'X' } = {}) => validIdNumber(opts);
+/** A valid, run-unique resident ID number (the shared generator; `check: 'X'` for an X check character, `area` its region code). */
+export const newIdNumber = (opts: { check?: 'X'; area?: string } = {}) => validIdNumber(opts);
 
 export function newPhone(): string {
   return `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;

@@ -15,7 +15,7 @@ const EXPECTED = [
   { date: '2026-10-31', amount: '-12.50' },
 ];
 
-function refused(fn: () => unknown): StatementFileError {
+export function refused(fn: () => unknown): StatementFileError {
   try {
     fn();
   } catch (e) {
@@ -91,13 +91,15 @@ describe('reconciliation: statement parsers', () => {
     expect(e.message).to.equal('line 2 (date): date 2026-09-30 is outside the statement period 2026-10-01 to 2026-10-31');
   });
 
-  it('refuses zero amounts, both debit and credit, and over-long text', () => {
+  it('keeps zero amounts as information lines; refuses both debit and credit, and over-long text', () => {
     const csv = 'date,description,debit,credit\n2026-10-01,early,1.00,\n2026-10-02,zero,0.00,\n2026-10-03,both,1.00,2.00\n2026-10-04,' + 'x'.repeat(600) + ',,1.00\n';
     const e = refused(() => parseStatementFile({ ...OCT, closingBalance: '5000.00', format: 'csv', content: csv }));
     const text = e.problems.map((p) => `${p.line}:${p.problem}`).join('\n');
-    expect(text).to.match(/3:the amount is zero/);
-    expect(text).to.match(/4:the line has both a debit and a credit/);
+    expect(text).not.to.match(/3:/);
+    expect(text).to.match(/4:the line has both an out \(借方\/支出\) and an in/);
     expect(text).to.match(/5:description is longer than 500/);
+    const ok = parseStatementFile({ ...OCT, closingBalance: '4999.00', format: 'csv', content: 'date,description,debit,credit\n2026-10-01,fee,1.00,\n2026-10-02,利息税,0.00,\n' });
+    expect(ok.lines.map((l) => l.amount)).to.deep.equal(['-1.00', '0.00']);
   });
 
   it('refuses a DOCTYPE (entity expansion) in XML', () => {

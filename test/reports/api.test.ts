@@ -137,21 +137,26 @@ describe('reports: PDFs over HTTP, publication and verification', function () {
     expect(text).to.include('月均目标'); // the chart's target line label (bars are vector rectangles)
   });
 
-  it('360Giving export: public JSON grants with the standard’s fields; CSV for finance', async () => {
+  it('360Giving export: public JSON grants with the standard’s fields, recipients anonymous; CSV for finance (schema checks: open-data.test.ts)', async () => {
     const r = await api('GET', `/public/export/360giving.json?from=${year()}-01-01&to=${today()}&fund=${fund}`);
     expect(r.status, r.text.slice(0, 200)).to.equal(200);
-    const g = r.body.grants.find((x: any) => x.id === `360G-wf-${caseNo}`);
+    const prefix = testService().ctx.config.grantIdPrefix;
+    const g = r.body.grants.find((x: any) => x.id === `${prefix}-${caseNo}`);
     expect(g).to.include({ currency: 'CNY', amountAwarded: 1234.5 });
-    expect(g.recipientIndividual.name).to.equal('欧**国');
-    expect(g.recipientIndividual.id).to.match(/^360G-wf-IND-[0-9a-f]{16}$/);
+    expect(g.recipientIndividual.name).to.equal('Individual Recipient');
+    expect(g.recipientIndividual.id).to.match(new RegExp(`^${prefix}-IND-[0-9a-f]{16}$`));
     expect(g.fundingOrganization[0].name).to.include('北京市温暖基金会');
+    expect(g.fundingOrganization[0].id).to.match(/^CN-USCI-[0-9A-HJ-NPQRTUWXY]{18}$/);
     expect(g.awardDate).to.match(/^\d{4}-\d{2}-\d{2}$/);
     expect(g.classifications[0]).to.include({ code: 'illness', title: '疾病' });
+    expect(g.toIndividualsDetails).to.include({ primaryGrantReason: 'GTIR030' });
+    expect(g.beneficiaryLocation[0]).to.include({ geoCode: '110105', countryCode: 'CN' });
     expect(r.text).not.to.include(HEAD);
+    expect(r.text).not.to.include('欧**国');
     expect((await api('GET', `/reports/360giving.csv?from=${year()}-01-01&to=${today()}`, { token: officer })).status).to.equal(403);
     const csv = await getBytes(`/reports/360giving.csv?from=${year()}-01-01&to=${today()}&fund=${fund}`, finance);
     expect(csv.status).to.equal(200);
-    expect(csv.text).to.include(`360G-wf-${caseNo}`);
+    expect(csv.text).to.include(`${prefix}-${caseNo}`);
     expect(csv.text).to.include(',1234.50,');
     expect(csv.text).not.to.include(HEAD);
   });

@@ -1,5 +1,6 @@
 import { api, userToken } from './api';
 import { idCheckChar } from '../../src/households';
+import { regionCodeProblem } from '../../src/households/id-regions';
 
 let seq = 0;
 const randomBirth = () => {
@@ -7,10 +8,16 @@ const randomBirth = () => {
   return d.toISOString().slice(0, 10).replace(/-/g, '');
 };
 
-/** A valid 18-digit resident ID number (GB 11643 check character), unique within the run; `check: 'X'` for an X one. */
+/**
+ * A valid 18-digit resident ID number (GB 11643 check character), unique within the run; `check: 'X'` for an X
+ * one. `area` is its GB/T 2260 region code, current or former (default 110105 朝阳区); an unknown one throws.
+ */
 export function validIdNumber(opts: { check?: 'X'; area?: string } = {}): string {
+  const area = opts.area ?? '110105';
+  const problem = regionCodeProblem(area);
+  if (problem) throw new Error(`validIdNumber: ${problem}`);
   for (;;) {
-    const first17 = `${opts.area ?? '110105'}${randomBirth()}${String((process.pid * 7 + ++seq + Math.floor(Math.random() * 1000)) % 1000).padStart(3, '0')}`;
+    const first17 = `${area}${randomBirth()}${String((process.pid * 7 + ++seq + Math.floor(Math.random() * 1000)) % 1000).padStart(3, '0')}`;
     const check = idCheckChar(first17);
     if (!opts.check || check === opts.check) return first17 + check;
   }

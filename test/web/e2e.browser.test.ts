@@ -299,7 +299,14 @@ describe('web console end to end in headless Chromium', function () {
     await fin.locator('input[type=file][data-read-into]').setInputFiles(path.resolve('test/fixtures/statements/cn-gbk.csv'));
     await fin.waitForFunction(() => (document.getElementById('f-content') as HTMLTextAreaElement | null)?.value.includes('手续费'));
     await snap(fin, 'statement-upload-gbk');
-    await fin.getByRole('button', { name: '上传' }).click();
+    // 预览 first: the detected columns, the first lines and the problems, nothing stored; then 导入.
+    await fin.getByRole('button', { name: '预览 Preview' }).click();
+    await fin.waitForSelector('#preview-lines');
+    expect(await fin.locator('#preview-lines').textContent()).to.match(/^3 /);
+    expect(await fin.locator('section.preview').textContent()).to.include('支出（借方）');
+    expect(await fin.locator('section.preview .error').count()).to.equal(0);
+    await snap(fin, 'statement-preview');
+    await fin.getByRole('button', { name: '导入 Import' }).click();
     await fin.waitForURL(/\/reconciliation\/\d+$/);
     expect(await fin.content()).to.include('捐赠 温暖基金');
     await fin.getByRole('button', { name: '自动匹配' }).click();

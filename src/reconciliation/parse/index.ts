@@ -1,12 +1,18 @@
 import iconv from 'iconv-lite';
-import { Decimal } from '../../platform/money';
 import { MAX_FILE_CHARS, type ParsedStatementLine, type StatementFormat } from '../model';
 import { Problems, checkStatementLines, type StatementHeader } from './common';
-import { parseCsvStatement } from './csv';
-import { parseCamt053Statement } from './camt053';
+import { pickStatements, readFileStatements } from './select';
+
+import { parseTableStatement } from './tabular';
+import type { ColumnMapping, DetectedLayout } from './table';
 
 export { parseCsvStatement, csvRecords } from './csv';
-export { parseCamt053Statement } from './camt053';
+export { readTableFile, parseTableStatement, decodeTableBytes } from './tabular';
+export type { ColumnMapping, DetectedLayout } from './table';
+export { parseCamt053Statement, parseCamt053Document } from './camt053';
+export { parseMt940Document } from './mt940';
+export { pickStatements, readFileStatements, ownStatement, readMultiStatementFile, type MultiStatementFormat } from './select';
+export { assertStatementCurrency, StatementCurrencyError, FUND_CURRENCY } from './common';
 export { parseBankAmount, parseBankDate, checkStatementLines } from './common';
 
 export interface StatementFile extends StatementHeader {
@@ -16,6 +22,8 @@ export interface StatementFile extends StatementHeader {
   /** Or the file's bytes in base64 (GBK or UTF-8; detected unless encoding is given). */
   contentBase64?: string;
   encoding?: 'utf-8' | 'gbk';
+  /** The fund's bank account: picks its statement in a camt.053/MT940 file holding several accounts. */
+  bankAccount?: string | null;
 }
 
 /** Bytes to text: UTF-8 when the bytes are valid UTF-8 (or say so), else GBK/GB18030 as Chinese banks export. */
@@ -33,7 +41,9 @@ export function decodeStatementBytes(bytes: Buffer, encoding?: 'utf-8' | 'gbk'):
  * Reads a statement file of either format and checks it against the declared period and balances. Pure:
  * throws StatementFileError (a 400 naming line and problem) for anything wrong, else returns the lines.
  */
-export function parseStatementFile(file: StatementFile): { lines: ParsedStatementLine[]; encoding: 'utf-8' | 'gbk' } {
+export function parseStatementFile(file: StatementFile, mapping?: ColumnMapping): { lines: ParsedStatementLine[]; encoding: string; layout?: DetectedLayout } {
+  // CSV and spreadsheets: one table reader (tabular.ts), with preamble, footer, order and a saved mapping.
+  if (file.format === 'csv' || file.format === 'xls' || file.format === 'xlsx') return parseTableStatement({ ...file, format: file.format }, mapping);
   const problems = new Problems();
   let text: string;
   let encoding: 'utf-8' | 'gbk' = 'utf-8';
@@ -53,20 +63,9 @@ export function parseStatementFile(file: StatementFile): { lines: ParsedStatemen
   }
   if (text.length > MAX_FILE_CHARS) problems.add(null, `the file is longer than ${MAX_FILE_CHARS} characters`);
   problems.throwIfAny();
-  let lines: ParsedStatementLine[];
-  if (file.format === 'csv') {
-    lines = parseCsvStatement(text);
-  } else {
-    const camt = parseCamt053Statement(text);
-    lines = camt.lines;
-    if (camt.openingBalance !== null && !new Decimal(camt.openingBalance).eq(file.openingBalance)) {
-      problems.add(null, `the file's opening balance (OPBD) ${camt.openingBalance} differs from openingBalance ${file.openingBalance}`);
-    }
-    if (camt.closingBalance !== null && !new Decimal(camt.closingBalance).eq(file.closingBalance)) {
-      problems.add(null, `the file's closing balance (CLBD) ${camt.closingBalance} differs from closingBalance ${file.closingBalance}`);
-    }
-    problems.throwIfAny();
-  }
+  // camt.053 / MT940: the fund's statement(s) picked by its bank account, file balances checked (select.ts).
+  const format = file.format === 'mt940' ? 'mt940' : 'camt053';
+  const lines: ParsedStatementLine[] = pickStatements(format, readFileStatements(format, text), file).lines;
   checkStatementLines(lines, file, problems);
   return { lines, encoding };
 }

@@ -4,6 +4,7 @@ import { apiError, callApi, fieldErrors, qs } from '../api';
 import { html, type Html } from '../html';
 import { csrfField, errorPage, field, langOf, needUser, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
 import { shanghaiDate } from '../../platform/clock';
+import { COLUMN_MEANING, ORDER, label } from '../i18n';
 import { caseColumns, fundOptions } from './aid';
 
 const BOOKS = ['finance', 'auditor'];
@@ -186,9 +187,9 @@ ${field({ name: 'purpose', label: t('Purpose'), value: v.purpose, required: true
     await periodsPage(req, res, apiError(out).message, out.status);
   });
 
-  // Bank reconciliation: statements, upload, the matching screen, close.
-  const reconList = async (req: Request, res: Response, o: { values?: any; errors?: Record<string, string>; message?: string; status?: number } = {}) => {
-    const t = tr(req);
+  // Bank reconciliation: statements, upload (preview first, then import), the matching screen, close.
+  const reconList = async (req: Request, res: Response, o: { values?: any; errors?: Record<string, string>; message?: string; status?: number; preview?: any } = {}) => {
+    const t = tr(req), lang = langOf(req);
     const v = o.values ?? {}, e = o.errors ?? {};
     const out = await callApi(req, 'GET', `/bank-statements${qs({ limit: 50, cursor: str(req.query.cursor), fund: str(req.query.fund) })}`);
     const items: any[] = out.ok ? out.body.items : [];
@@ -202,6 +203,35 @@ ${field({ name: 'purpose', label: t('Purpose'), value: v.purpose, required: true
     ];
     if (wantsCsv(req)) return sendCsv(res, 'bank-statements', cols, items);
     const canWrite = req.web!.user!.roles.includes('finance');
+    const profiles = canWrite ? await callApi(req, 'GET', '/bank-import-profiles?limit=200') : { ok: false, body: {} };
+    const profileOptions: [string, string][] = [['', t('Detect automatically')], ...((profiles.ok ? profiles.body.items : []) as any[]).map((p) => [String(p.id), `${p.name}${p.fund ? ` · ${p.fund}` : ''}`] as [string, string])];
+    const pv = o.preview;
+    const previewBox = pv ? html`<section class="wide preview" aria-labelledby="preview-h"><h2 id="preview-h">${t('Preview')}</h2>
+<dl class="facts">
+<dt>${t('Bank (detected)')}</dt><dd>${pv.bank ?? '—'}</dd>
+<dt>${t('Encoding')}</dt><dd>${pv.encoding}</dd>
+<dt>${t('Header row')}</dt><dd>${pv.headerRow ?? '—'}</dd>
+<dt>${t('Order')}</dt><dd>${label(lang, ORDER, pv.order)}</dd>
+<dt>${t('Bank account')}</dt><dd>${pv.account ?? '—'}</dd>
+<dt>${t('Currency')}</dt><dd>${pv.currency ?? '—'}</dd>
+<dt>${t('Period')}</dt><dd>${pv.periodFrom ?? '—'} – ${pv.periodTo ?? '—'}</dd>
+<dt>${t('Opening balance')}</dt><dd>${pv.openingBalance ?? '—'}</dd>
+<dt>${t('Closing balance')}</dt><dd>${pv.closingBalance ?? '—'}</dd>
+<dt>${t('Line count')}</dt><dd id="preview-lines">${pv.lineCount} (${t('information lines')}: ${pv.informationLines ?? 0})</dd>
+</dl>
+${pv.problems?.length ? html`<div class="error" role="alert"><p>${t('Problems')}</p><ul>${pv.problems.map((p: any) => html`<li>${p.line === null ? '' : `${t('Line')} ${p.line}${p.column ? ` (${p.column})` : ''}: `}${p.problem}</li>`)}</ul></div>` : html`<p class="ok">${t('No problems found.')}</p>`}
+${pv.columns?.length ? table(req, [
+  { head: '#', cell: (c: any) => c.index + 1, num: true }, { head: t('Column header'), cell: (c: any) => c.header },
+  { head: t('Meaning'), cell: (c: any) => label(lang, COLUMN_MEANING, c.meaning) },
+], pv.columns, { csv: false, caption: t('Columns') }) : (pv.fileRows?.length ? table(req, [
+  { head: t('Line'), cell: (r: any) => r.line, num: true }, { head: t('Content'), cell: (r: any) => r.cells.join(' | ') },
+], pv.fileRows, { csv: false, caption: t('First rows of the file') }) : '')}
+${pv.rows?.length ? table(req, [
+  { head: t('Line'), cell: (l: any) => l.line, num: true }, { head: t('Date'), cell: (l: any) => l.date },
+  { head: t('Amount'), cell: (l: any) => l.amount, num: true }, { head: t('Balance'), cell: (l: any) => l.balance ?? '', num: true },
+  { head: t('Counterparty'), cell: (l: any) => l.counterparty ?? '' }, { head: t('Memo'), cell: (l: any) => l.description ?? '' },
+], pv.rows, { csv: false, caption: t('First lines') }) : ''}
+</section>` : '';
     page(req, res, {
       title: t('Bank reconciliation'),
       status: o.status,
@@ -210,23 +240,41 @@ ${out.ok ? table(req, cols, items, { nextCursor: out.body.nextCursor }) : errBox
 ${canWrite ? html`<h2>${t('Upload a bank statement')}</h2>${errBox(o.message)}
 <form method="post" action="/reconciliation/upload" class="grid">${csrfField(req)}
 ${field({ name: 'fund', label: t('Fund'), value: v.fund, required: true, options: await fundOptions(req, t('Choose…')), error: e.fund })}
-${field({ name: 'format', label: t('Format'), value: v.format, options: [['csv', 'CSV'], ['camt053', 'camt.053 XML']], error: e.format })}
+${field({ name: 'format', label: t('Format'), value: v.format, options: [['csv', 'CSV'], ['xls', 'Excel .xls'], ['xlsx', 'Excel .xlsx'], ['camt053', 'camt.053 XML'], ['mt940', 'MT940']], error: e.format })}
+${field({ name: 'profileId', label: t('Import profile'), value: v.profileId, options: profileOptions, error: e.profileId })}
 ${field({ name: 'periodFrom', label: t('From'), type: 'date', value: v.periodFrom, required: true, error: e.periodFrom })}
 ${field({ name: 'periodTo', label: t('To'), type: 'date', value: v.periodTo, required: true, error: e.periodTo })}
 ${field({ name: 'openingBalance', label: t('Opening balance'), value: v.openingBalance, required: true, error: e.openingBalance })}
 ${field({ name: 'closingBalance', label: t('Closing balance'), value: v.closingBalance, required: true, error: e.closingBalance })}
-${field({ name: 'file', label: t('PDF file').replace('PDF', 'CSV / XML'), type: 'file', attrs: 'accept=".csv,.xml,text/csv,application/xml" data-read-into="f-content"' })}
-${field({ name: 'content', label: t('Content'), textarea: true, value: v.content, required: true, error: e.content ?? e.contentBase64 })}
-<p class="wide"><button type="submit">${t('Upload')}</button></p></form>` : ''}`,
+${field({ name: 'file', label: t('Statement file'), type: 'file', attrs: 'accept=".csv,.txt,.xls,.xlsx,.xml,.sta,.mt940,text/csv,application/xml,application/vnd.ms-excel,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" data-read-into="f-content" data-read-base64-into="f-contentBase64"' })}
+${field({ name: 'content', label: t('Content'), textarea: true, value: v.content, error: e.content ?? e.contentBase64, hint: t('A spreadsheet is sent as it is; CSV and XML text show here.') })}
+<input type="hidden" id="f-contentBase64" name="contentBase64" value="${typeof v.contentBase64 === 'string' ? v.contentBase64 : ''}">
+${previewBox}
+<p class="wide"><button type="submit" formaction="/reconciliation/preview" class="secondary">${t('Preview')}</button> <button type="submit">${t('Import')}</button></p></form>` : ''}`,
     });
   };
+  /** The upload form's fields as the API takes them (only what was filled in, for the preview). */
+  const statementBody = (b: any, forPreview: boolean) => {
+    const body: Record<string, unknown> = { format: str(b.format) };
+    for (const k of ['fund', 'periodFrom', 'periodTo', 'openingBalance', 'closingBalance']) {
+      const val = str(b[k]);
+      if (!forPreview || (val !== undefined && val !== '')) body[k] = val;
+    }
+    if (typeof b.contentBase64 === 'string' && b.contentBase64 !== '') body.contentBase64 = b.contentBase64;
+    else body.content = typeof b.content === 'string' ? b.content : '';
+    if (str(b.profileId)) body.profileId = Number(str(b.profileId));
+    return body;
+  };
   r.get('/reconciliation', needUser(...BOOKS), (req, res) => reconList(req, res));
+  r.post('/reconciliation/preview', needUser('finance'), async (req, res) => {
+    const out = await callApi(req, 'POST', '/bank-statements/preview', { body: statementBody(req.body, true) });
+    if (out.ok) return reconList(req, res, { values: req.body, preview: out.body });
+    await reconList(req, res, { values: req.body, errors: fieldErrors(out), message: apiError(out).message, status: out.status });
+  });
   r.post('/reconciliation/upload', needUser('finance'), async (req, res) => {
-    const b = req.body;
-    const body = { fund: str(b.fund), format: str(b.format), periodFrom: str(b.periodFrom), periodTo: str(b.periodTo), openingBalance: str(b.openingBalance), closingBalance: str(b.closingBalance), content: typeof b.content === 'string' ? b.content : '' };
-    const out = await callApi(req, 'POST', '/bank-statements', { body });
+    const out = await callApi(req, 'POST', '/bank-statements', { body: statementBody(req.body, false) });
     if (out.ok) return res.redirect(303, `/reconciliation/${out.body.id}`);
-    await reconList(req, res, { values: b, errors: fieldErrors(out), message: apiError(out).message, status: out.status });
+    await reconList(req, res, { values: req.body, errors: fieldErrors(out), message: apiError(out).message, status: out.status });
   });
 
   const matchScreen = async (req: Request, res: Response, message?: string, status?: number) => {

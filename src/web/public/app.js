@@ -86,15 +86,32 @@
 })();
 
 // Bank statement upload: read the chosen file into the content field. Chinese banks often export GBK:
-// a file that is not valid UTF-8 is decoded as GB18030 (a superset of GBK) in the browser.
+// a file that is not valid UTF-8 is decoded as GB18030 (a superset of GBK) in the browser. A spreadsheet
+// (.xls/.xlsx, or bytes that are one) is sent as it is, base64 in a hidden field, and the format follows.
 document.querySelectorAll('input[data-read-into]').forEach(function (input) {
   input.addEventListener('change', function () {
     var file = input.files && input.files[0];
     var target = document.getElementById(input.getAttribute('data-read-into'));
+    var b64 = document.getElementById(input.getAttribute('data-read-base64-into') || '');
     if (!file || !target) return;
     file.arrayBuffer().then(function (buf) {
+      var bytes = new Uint8Array(buf);
+      var ole = bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0;
+      var zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+      if (b64 && (ole || zip || /\.xlsx?$/i.test(file.name))) {
+        var bin = '';
+        for (var i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+        b64.value = btoa(bin);
+        target.value = '';
+        var fmt = input.form && input.form.querySelector('select[name=format]');
+        if (fmt) fmt.value = zip || /\.xlsx$/i.test(file.name) ? 'xlsx' : 'xls';
+        return;
+      }
+      if (b64) b64.value = '';
       var text;
-      try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch (e) { text = new TextDecoder('gb18030').decode(buf); }
+      if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le').decode(buf);
+      else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be').decode(buf);
+      else try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch (e) { text = new TextDecoder('gb18030').decode(buf); }
       target.value = text.replace(/^\uFEFF/, '');
     });
   });
