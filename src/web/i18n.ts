@@ -1,7 +1,10 @@
+import { ZH_FINANCE } from './i18n-finance';
+import { ZH_PEOPLE } from './i18n-people';
+
 /** Chinese first; English is the key itself, so a missing translation shows English rather than nothing. */
 export type Lang = 'zh' | 'en';
 
-const ZH: Record<string, string> = {
+const ZH_CORE: Record<string, string> = {
   'Warmth Foundation': '温暖基金会',
   'Relief ledger': '帮扶台账',
   'Skip to content': '跳到正文',
@@ -74,6 +77,9 @@ const ZH: Record<string, string> = {
   'No problems found.': '未发现问题。', 'Column header': '列标题', Meaning: '含义', Columns: '识别的列',
   'First rows of the file': '文件前几行', 'First lines': '前 20 笔明细', Counterparty: '对方户名',
 };
+
+// Each area keeps its own words (one file each), so pages of different areas can grow without colliding.
+const ZH: Record<string, string> = { ...ZH_CORE, ...ZH_FINANCE, ...ZH_PEOPLE };
 
 export function translate(lang: Lang, key: string): string {
   return lang === 'zh' ? (ZH[key] ?? key) : key;
