@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { AppError } from './platform/errors';
+import { AppError, messageZhOf } from './platform/errors';
 import { roleCheckOf } from './platform/db';
 import { authenticate } from './auth';
 import { registeredRoutes, type AppContext } from './http/route';
@@ -72,7 +72,7 @@ export function createApp(ctx: AppContext) {
         : { leastPrivilege: false, warning: 'the service works as a database owner or superuser, who can switch off the protections of the audit log and the books: see docs/operations.md, "Database roles"' });
       res.json({ status: 'ok', database: 'ok', version: VERSION, ...(databaseRole && { databaseRole }) });
     } catch {
-      res.status(503).json({ error: { code: 'unavailable', message: 'the database does not answer', details: null } });
+      res.status(503).json({ error: { code: 'unavailable', message: 'the database does not answer', messageZh: messageZhOf('unavailable'), details: null } });
     }
   });
 
@@ -112,7 +112,7 @@ export function createApp(ctx: AppContext) {
       [status, code, message] = PG_ERRORS[e.code]!;
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
-    if (!res.headersSent) res.status(status).json({ error: { code, message, details } });
+    if (!res.headersSent) res.status(status).json({ error: { code, message, messageZh: messageZhOf(code, err instanceof AppError ? err.messageZh : undefined), details } });
     else res.end();
   });
   return app;

@@ -2,6 +2,7 @@ import http, { type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from './platform/config';
+import { messageZhOf } from './platform/errors';
 import { createKnex, prepareDatabase, roleWarning } from './platform/db';
 import { startEmbeddedDb, type EmbeddedDb } from './platform/embedded-db';
 import { configureAuditSecret, configureSigningKey } from './audit';
@@ -30,7 +31,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex) {
     err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'headers_too_large']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'request_timeout']
     : [400, 'Bad Request', 'bad_request'];
-  const body = JSON.stringify({ error: { code, message: `the request was refused before it was read: ${text.toLowerCase()}`, details: null } });
+  const body = JSON.stringify({ error: { code, message: `the request was refused before it was read: ${text.toLowerCase()}`, messageZh: messageZhOf(code), details: null } });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { SessionUser } from '../auth';
+import { messageZhOf } from '../platform/errors';
 
 /**
  * The pages' only way to the domains: the service's own JSON API, called over loopback HTTP with the
@@ -17,6 +18,7 @@ export interface ApiResult<T = any> {
 export interface ApiError {
   code: string;
   message: string;
+  messageZh?: string | null;
   details: any;
 }
 
@@ -61,21 +63,10 @@ export async function callApi<T = any>(
   return { status: res.status, ok: res.ok, body, headers: res.headers };
 }
 
-/** People read Chinese first: the API's English message gets the Chinese meaning of its error code in front. */
-const CODE_ZH: Record<string, string> = {
-  validation_failed: '输入有误', unauthorized: '请先登录', forbidden: '无权执行此操作', maker_checker: '经办人、复核人或审批人不得处理本案',
-  not_found: '未找到', invalid_state: '当前状态不允许此操作', insufficient_funds: '基金可用余额不足', period_closed: '会计期间已结账',
-  idempotency_conflict: '重复提交的内容不一致', duplicate_household: '该身份证号已有在档家庭', exit_criteria_not_met: '不符合脱困条件',
-  unbalanced_entry: '凭证借贷不平衡', already_approved: '您已审批过本案', amount_mismatch: '两位审批人的金额不一致',
-  amount_exceeds_request: '金额超过申请金额', rate_limited: '操作过于频繁，请稍后再试', account_locked: '账户已暂时锁定',
-  unreconciled_difference: '对账差额未解释，不能完成对账', reconciliation_closed: '对账已完成，不能修改', duplicate_statement: '对账单已导入过',
-  statement_overlaps: '对账单期间与已导入的重叠', already_matched: '明细已匹配', match_amounts_differ: '匹配两边金额不等', unavailable: '系统暂时不可用，请重试',
-  fund_out_of_scope: '基金不属于本区，也不是基金会本级基金', incompatible_roles: '不相容职务：同一用户不得兼任', future_date: '日期不能晚于今天',
-};
-
+/** People read Chinese first: the API's Chinese sentence (or its code's meaning) in front of its English message. */
 export function apiError(r: ApiResult): ApiError {
   const e: ApiError = r.body?.error ?? { code: `http_${r.status}`, message: `HTTP ${r.status}`, details: null };
-  const zh = CODE_ZH[e.code];
+  const zh = messageZhOf(e.code, e.messageZh ?? undefined);
   return zh ? { ...e, message: `${zh} · ${e.message}` } : e;
 }
 

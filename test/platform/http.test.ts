@@ -14,6 +14,16 @@ describe('HTTP basics', () => {
     expect(errorCode(r)).to.equal('not_found');
   });
 
+  it('every error carries a Chinese sentence for people beside the English message', async () => {
+    const missing = await api('GET', '/no-such-thing');
+    expect(missing.body.error).to.include({ code: 'not_found', messageZh: '未找到' });
+    const bad = await api('POST', '/auth/login', { raw: '{"username":' });
+    expect(bad.body.error.code).to.equal('validation_failed');
+    expect(bad.body.error.messageZh).to.equal('输入有误');
+    const anon = await api('GET', '/users');
+    expect(anon.body.error.messageZh).to.match(/[\u4e00-\u9fff]/);
+  });
+
   it('malformed JSON is a 400, not a 500', async () => {
     const r = await api('POST', '/auth/login', { raw: '{"username": ' });
     expect(r.status).to.equal(400);
