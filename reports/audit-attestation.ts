@@ -18,6 +18,8 @@ export interface AttestationData {
   counts: { action: string; month: string; count: number }[];
   /** Users created, roles or district changed, disabled or enabled (oldest first). */
   userChanges: UserChangeRow[];
+  /** The action's Chinese name beside its code ("记账凭证过账 ledger.posted"). */
+  actionLabel?: (code: string) => string;
 }
 
 export async function renderAuditAttestation(meta: ReportMeta, d: AttestationData, sink: ReportSink): Promise<ReportResult> {
@@ -46,15 +48,18 @@ export async function renderAuditAttestation(meta: ReportMeta, d: AttestationDat
   ]);
   w.paragraph(`链头哈希 Head hash: ${meta.head.hash}`, 8);
 
+  const label = d.actionLabel ?? ((c: string) => c);
   const byAction = new Map<string, number>();
   for (const c of d.counts) byAction.set(c.action, (byAction.get(c.action) ?? 0) + c.count);
   w.heading('按动作类型', 'Actions by type');
   const t1 = w.table([
-    { zh: '动作', en: 'Action', width: 300 },
+    { zh: '动作', en: 'Action', width: 330 },
     { zh: '行数', en: 'Rows', width: 120, align: 'right' },
   ]);
-  for (const [action, n] of [...byAction.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) t1.row([action, String(n)]);
-  t1.row(['合计 Total', String(d.counts.reduce((n, c) => n + c.count, 0))], { bold: true });
+  t1.rowsWithTotal(
+    [...byAction.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([action, n]) => [label(action), String(n)]),
+    ['合计 Total', String(d.counts.reduce((n, c) => n + c.count, 0))],
+  );
   t1.end();
 
   // 不相容职务: an admin could give a second account rights; every such change is listed here for the auditor.
@@ -74,22 +79,18 @@ export async function renderAuditAttestation(meta: ReportMeta, d: AttestationDat
       { zh: '操作人', en: 'By', width: 72 },
     ];
     const tu = w.table(cols);
-    for (const c of d.userChanges) {
-      // A long description continues on the next lines of the same column.
-      const lines = w.wrap(c.what, cols[3]!.width - 6, 8);
-      tu.row([String(c.seq), shanghaiTime(new Date(c.time)), c.user, lines[0] ?? '', c.by]);
-      for (const more of lines.slice(1)) tu.row(['', '', '', more, '']);
-    }
+    // A long description or user name wraps within its cell.
+    for (const c of d.userChanges) tu.row([String(c.seq), shanghaiTime(new Date(c.time)), c.user, c.what, c.by]);
     tu.end();
   }
 
   w.heading('按月份与动作', 'Actions by month (Asia/Shanghai) and type');
   const t2 = w.table([
-    { zh: '月份', en: 'Month', width: 100 },
-    { zh: '动作', en: 'Action', width: 260 },
+    { zh: '月份', en: 'Month', width: 80 },
+    { zh: '动作', en: 'Action', width: 330 },
     { zh: '行数', en: 'Rows', width: 100, align: 'right' },
   ]);
-  for (const c of d.counts) t2.row([c.month, c.action, String(c.count)]);
+  for (const c of d.counts) t2.row([c.month, label(c.action), String(c.count)]);
   t2.end();
   return w.finish();
 }

@@ -40,8 +40,10 @@ export async function renderExitProgress(meta: ReportMeta, d: ExitProgressData, 
     { zh: '尚需', en: 'Remaining', width: 80, align: 'right' },
     { zh: '完成率', en: 'Percent', width: 80, align: 'right' },
   ]);
-  for (const r of d.byDistrict) t.row([r.label, r.quota === null ? '—' : String(r.quota), String(r.exited), r.remaining === null ? '—' : String(r.remaining), pct(r.percent)]);
-  t.row(['合计 Total', String(d.target), String(d.exited), String(d.remaining), pct(d.percent)], { bold: true });
+  t.rowsWithTotal(
+    d.byDistrict.map((r) => [r.label, r.quota === null ? '—' : String(r.quota), String(r.exited), r.remaining === null ? '—' : String(r.remaining), pct(r.percent)]),
+    ['合计 Total', String(d.target), String(d.exited), String(d.remaining), pct(d.percent)],
+  );
   t.end();
   w.heading('按困难类别', 'By hardship category');
   const c = w.table([

@@ -29,9 +29,8 @@ function accountTable(w: ReportWriter, title: [string, string], lines: Statement
     { zh: '名称', en: 'Name', width: 250 },
     { zh: '金额（元）', en: 'Amount (CNY)', width: 140, align: 'right' },
   ]);
-  if (!lines.length) t.row(['', '本期无发生额 No movement', formatAmount('0.00')]);
-  for (const l of lines) t.row([l.account, `${l.nameZh} ${l.nameEn}`, formatAmount(l.amount)]);
-  t.row(['', `${title[0]} ${title[1]}`, formatAmount(total)], { bold: true });
+  const rows = lines.length ? lines.map((l) => [l.account, `${l.nameZh} ${l.nameEn}`, formatAmount(l.amount)]) : [['', '本期无发生额 No movement', formatAmount('0.00')]];
+  t.rowsWithTotal(rows, ['', `${title[0]} ${title[1]}`, formatAmount(total)]);
   t.end();
 }
 

@@ -20,8 +20,9 @@ export const FOUNDATION_EN = 'Beijing Warmth Foundation';
 export const PAGE = { width: 595.28, height: 841.89 };
 export const MARGIN_X = 42;
 export const CONTENT_WIDTH = PAGE.width - 2 * MARGIN_X;
-const BODY_TOP = 132;
-const BODY_BOTTOM = PAGE.height - 54;
+/** The footer starts at this rule; the body ends a little above it. */
+const FOOTER_RULE = PAGE.height - 50;
+const BODY_BOTTOM = FOOTER_RULE - 6;
 
 const GRAY = '#555555';
 const LIGHT = '#e8ecf1';
@@ -77,6 +78,12 @@ export interface TextOptions {
 const SHANGHAI_TIME = new Intl.DateTimeFormat('sv-SE', {
   timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
 });
+/** The footer's verification note (Chinese, then English). */
+export const verifyLines = (seq: number) => [
+  `核验：在公开页面 /verify 粘贴本文件的 SHA-256 或选择本文件。本报告编制于审计链第 ${seq} 行，其 SHA-256 记在随后追加的 report.published 审计行。`,
+  `Verify: at the public page /verify, paste this file's SHA-256 or choose this file. Made at audit-log row ${seq}; its SHA-256 is recorded in the report.published row appended after it.`,
+];
+
 /** 2026-11-25 18:03:04 in Asia/Shanghai. */
 export const shanghaiTime = (d: Date) => SHANGHAI_TIME.format(d);
 
@@ -92,6 +99,15 @@ interface Run {
   text: string;
 }
 
+/**
+ * Test-only trace of what the kit draws (test/reports/pages.test.ts): every text with its box and the box it
+ * had to fit (a table cell, the header's half, the content width), and every total row of a table.
+ */
+export type TraceEvent =
+  | { type: 'text'; page: number; str: string; drawn: string; x: number; y: number; size: number; width: number; box?: { x: number; width: number }; cut: boolean }
+  /** `alone`: the total row opens a page although the table has data rows (all on earlier pages). */
+  | { type: 'total-row'; page: number; alone: boolean };
+
 export interface WriterOptions {
   /** Streaming mode: the exact page count, known beforehand (see the top of this file). */
   totalPages?: number;
@@ -100,14 +116,21 @@ export interface WriterOptions {
 }
 
 export class ReportWriter {
+  /** Test-only: receives every drawing event of every writer while set (see TraceEvent). */
+  static trace: ((e: TraceEvent) => void) | undefined;
   readonly doc: PDFKit.PDFDocument | undefined;
   readonly measure: boolean;
-  y = BODY_TOP;
+  y = 0;
   page = 0;
+  /** Where the body starts: below the header, whose height depends on how many lines the period and scope take. */
+  readonly bodyTop: number;
   private readonly chain = fontChain();
   private readonly faceOf = new Map<string, number>();
   private readonly missing = new Set<string>();
   private readonly advance = new Map<string, Map<string, number>>();
+  /** Advance per point of size of each character (regular, bold), through the font chain. */
+  private readonly charAdvance = [new Map<string, number>(), new Map<string, number>()];
+  private readonly strAdvance = [new Map<string, number>(), new Map<string, number>()];
   private readonly pdfFonts = new Map<string, PdfkitEmbeddedFont>();
   private readonly regularGlyphs = new Map<string, GlyphInfo>();
   private readonly boldGlyphs = new Map<string, GlyphInfo>();
@@ -119,6 +142,8 @@ export class ReportWriter {
 
   constructor(readonly meta: ReportMeta, readonly opts: WriterOptions = {}) {
     this.measure = !!opts.measure;
+    this.bodyTop = this.headerLayout().bodyTop;
+    this.y = this.bodyTop;
     if (this.measure) return;
     const at = new Date(meta.head.time);
     this.doc = new PDFDocument({
@@ -220,10 +245,29 @@ export class ReportWriter {
     return units * size;
   }
 
+  /** Width of one character per point of size, cached (the first font of the chain that has it, or 〓). */
+  private charWidth(ch: string, bold: boolean) {
+    const cache = this.charAdvance[bold ? 1 : 0]!;
+    let a = cache.get(ch);
+    if (a === undefined) {
+      a = 0;
+      for (const r of this.runs(ch, bold)) a += this.runWidth(r, 1);
+      cache.set(ch, a);
+    }
+    return a;
+  }
+
   widthOf(str: string, size = 9, bold = false) {
-    let w = 0;
-    for (const r of this.runs(str, bold)) w += this.runWidth(r, size);
-    return w;
+    // Table cells repeat (districts, reasons, dates, funds): their widths are kept, a bounded number of them.
+    const cache = this.strAdvance[bold ? 1 : 0]!;
+    let w = cache.get(str);
+    if (w === undefined) {
+      w = 0;
+      for (const ch of str) w += this.charWidth(ch, bold);
+      if (cache.size >= 20_000) cache.clear();
+      cache.set(str, w);
+    }
+    return w * size;
   }
 
   /** One line of text at (x, y); y is the top of the line. Never wraps and never adds a page. */
@@ -250,11 +294,14 @@ export class ReportWriter {
       const bold = !!it.bold;
       let glyphs = this.glyphsOf(it.str, bold);
       let width = glyphs.reduce((w, g) => w + g.adv, 0) * size;
-      if (it.width !== undefined && width > it.width) {
+      let drawn = it.str;
+      // Last resort only: every block wraps its text to its box (wrap()), so nothing should arrive here too wide.
+      if (it.width !== undefined && width > it.width + 0.01) {
         const chars = [...it.str];
         while (chars.length && width > it.width) {
           chars.pop();
-          glyphs = this.glyphsOf(`${chars.join('')}…`, bold);
+          drawn = `${chars.join('')}…`;
+          glyphs = this.glyphsOf(drawn, bold);
           width = glyphs.reduce((w, g) => w + g.adv, 0) * size;
         }
       }
@@ -264,6 +311,10 @@ export class ReportWriter {
         color = c;
       }
       let cx = it.align === 'right' && it.width !== undefined ? it.x + it.width - width : it.align === 'center' && it.width !== undefined ? it.x + (it.width - width) / 2 : it.x;
+      ReportWriter.trace?.({
+        type: 'text', page: this.page, str: it.str, drawn, x: cx, y: it.y, size, width,
+        box: it.width === undefined ? undefined : { x: it.x, width: it.width }, cut: drawn !== it.str,
+      });
       let i = 0;
       while (i < glyphs.length) {
         const f = glyphs[i]!.font;
@@ -318,23 +369,44 @@ export class ReportWriter {
   /** Splits text into lines no wider than `width` (CJK breaks anywhere, other text at spaces when it can). */
   wrap(str: string, width: number, size = 9, bold = false): string[] {
     const lines: string[] = [];
+    const limit = width / size + 1e-6;
     for (const para of str.split('\n')) {
       let line = '';
+      let w = 0;
       for (const ch of para) {
-        if (line && this.widthOf(line + ch, size, bold) > width) {
+        const cw = this.charWidth(ch, bold);
+        if (line && w + cw > limit) {
           const space = line.lastIndexOf(' ');
+          // A code such as WF-CY-SHOUGANG-2026 breaks after a hyphen when it has no space.
+          const hyphen = Math.max(line.lastIndexOf('-'), line.lastIndexOf('/'));
           if (/[\x21-\x7e]/.test(ch) && space > 0) {
             lines.push(line.slice(0, space));
             line = line.slice(space + 1) + ch;
+          } else if (/[\x21-\x7e]/.test(ch) && hyphen > 0 && hyphen < line.length - 1 && /[\x21-\x7e]/.test(line[hyphen - 1]!)) {
+            lines.push(line.slice(0, hyphen + 1));
+            line = line.slice(hyphen + 1) + ch;
           } else {
-            lines.push(line);
+            lines.push(line.replace(/ +$/, ''));
             line = ch === ' ' ? '' : ch;
           }
-        } else line += ch;
+          w = this.widthOf(line, 1, bold);
+        } else {
+          line += ch;
+          w += cw;
+        }
       }
       lines.push(line);
     }
     return lines;
+  }
+
+  /** Lines of several texts wrapped to one width, drawn one under the other from y; returns the height used. */
+  lines(strs: string[], x: number, y: number, o: TextOptions & { width: number; lineHeight: number }) {
+    let n = 0;
+    for (const str of strs) {
+      for (const line of this.wrap(str, o.width, o.size, o.bold)) this.text(line, x, y + n++ * o.lineHeight, o);
+    }
+    return n * o.lineHeight;
   }
 
   // ---------------------------------------------------------------- pages
@@ -342,7 +414,7 @@ export class ReportWriter {
   /** Starts a new page (header, and in streaming mode the footer). */
   newPage() {
     this.page += 1;
-    this.y = BODY_TOP;
+    this.y = this.bodyTop;
     if (this.measure) return;
     this.doc!.addPage({ size: 'A4', margin: 0 });
     this.drawHeader();
@@ -358,61 +430,102 @@ export class ReportWriter {
     return this.page === 0 ? 0 : BODY_BOTTOM - this.y;
   }
 
+  /**
+   * The header's lines, measured: period and scope each wrap within their half of the page (a long period
+   * takes two lines and pushes what follows down), so nothing runs into its neighbour. Same on every page.
+   */
+  private headerLayout() {
+    const m = this.meta;
+    const half = CONTENT_WIDTH / 2;
+    const col = half - 10;
+    const LH = 11.5;
+    const period = this.wrap(`期间 Period: ${m.period}`, col, 8);
+    const scope = this.wrap(`范围 Scope: ${m.scope}`, half, 8);
+    const generated = this.wrap(`生成时间 Generated: ${shanghaiTime(m.generatedAt)} (Asia/Shanghai)`, col, 8);
+    const head = this.wrap(`审计链头 Audit-log head: seq ${m.head.seq} · ${shanghaiTime(new Date(m.head.time))}`, half, 8);
+    const infoY = 72;
+    const genY = infoY + Math.max(period.length, scope.length) * LH + 1.5;
+    const hashY = genY + Math.max(generated.length, head.length) * LH;
+    const checkpoint = m.head.checkpoint ? this.wrap(`签名 Checkpoint Ed25519 key ${m.head.checkpoint.keyId}: ${m.head.checkpoint.signature}`, CONTENT_WIDTH, 6) : [];
+    const cpY = hashY + 10;
+    const rule = checkpoint.length ? cpY + checkpoint.length * 7.5 + 1.5 : hashY + 15;
+    return { LH, half, col, period, scope, generated, head, infoY, genY, hashY, checkpoint, cpY, rule, bodyTop: rule + 18 };
+  }
+
   private drawHeader() {
     const m = this.meta;
     const doc = this.doc!;
+    const h = this.headerLayout();
     this.text(FOUNDATION_ZH, MARGIN_X, 26, { size: 12, bold: true });
     this.text(FOUNDATION_EN, MARGIN_X + this.widthOf(FOUNDATION_ZH, 12, true) + 8, 29, { size: 9, color: GRAY });
-    this.text(m.titleZh, MARGIN_X, 46, { size: 15, bold: true });
-    this.text(m.titleEn, MARGIN_X + this.widthOf(m.titleZh, 15, true) + 10, 51, { size: 10, color: GRAY });
-    this.text(`期间 Period: ${m.period}`, MARGIN_X, 72, { size: 8 });
-    this.text(`范围 Scope: ${m.scope}`, MARGIN_X + CONTENT_WIDTH / 2, 72, { size: 8, width: CONTENT_WIDTH / 2 });
-    this.text(`生成时间 Generated: ${shanghaiTime(m.generatedAt)} (Asia/Shanghai)`, MARGIN_X, 85, { size: 8 });
-    this.text(`审计链头 Audit-log head: seq ${m.head.seq} · ${shanghaiTime(new Date(m.head.time))}`, MARGIN_X + CONTENT_WIDTH / 2, 85, { size: 8 });
-    this.text(`hash ${m.head.hash}`, MARGIN_X, m.head.checkpoint ? 95 : 98, { size: 7.5, color: GRAY });
-    if (m.head.checkpoint) {
-      this.text(`签名 Checkpoint Ed25519 key ${m.head.checkpoint.keyId}: ${m.head.checkpoint.signature}`, MARGIN_X, 104, { size: 6, color: GRAY, width: CONTENT_WIDTH });
-    }
-    doc.moveTo(MARGIN_X, 114).lineTo(PAGE.width - MARGIN_X, 114).lineWidth(0.8).strokeColor(RULE).stroke();
+    const titleW = this.widthOf(m.titleZh, 15, true);
+    this.text(m.titleZh, MARGIN_X, 46, { size: 15, bold: true, width: CONTENT_WIDTH });
+    this.text(m.titleEn, MARGIN_X + titleW + 10, 51, { size: 10, color: GRAY, width: CONTENT_WIDTH - titleW - 10 });
+    const row = (left: string[], right: string[], y: number) => {
+      left.forEach((l, i) => this.text(l, MARGIN_X, y + i * h.LH, { size: 8, width: h.col }));
+      right.forEach((l, i) => this.text(l, MARGIN_X + h.half, y + i * h.LH, { size: 8, width: h.half }));
+    };
+    row(h.period, h.scope, h.infoY);
+    row(h.generated, h.head, h.genY);
+    this.text(`hash ${m.head.hash}`, MARGIN_X, h.hashY, { size: 7.5, color: GRAY, width: CONTENT_WIDTH });
+    h.checkpoint.forEach((l, i) => this.text(l, MARGIN_X, h.cpY + i * 7.5, { size: 6, color: GRAY, width: CONTENT_WIDTH }));
+    doc.moveTo(MARGIN_X, h.rule).lineTo(PAGE.width - MARGIN_X, h.rule).lineWidth(0.8).strokeColor(RULE).stroke();
   }
 
+  /**
+   * The footer: page n of N, and how to verify this file. A file cannot print its own SHA-256, so it says
+   * where to check it (the public page /verify, by pasting the hash or choosing the file) and which audit row
+   * it was made at; its publication is the report.published row appended after that one.
+   */
   private drawFooter(n: number, total: number) {
-    const y = PAGE.height - 36;
-    this.doc!.moveTo(MARGIN_X, y - 6).lineTo(PAGE.width - MARGIN_X, y - 6).lineWidth(0.5).strokeColor(RULE).stroke();
-    this.text(`第 ${n} 页 / 共 ${total} 页`, MARGIN_X, y, { size: 8.5, width: CONTENT_WIDTH, align: 'center' });
-    this.text(`Page ${n} of ${total}`, MARGIN_X, y + 11, { size: 7, color: GRAY, width: CONTENT_WIDTH, align: 'center' });
-    this.text('核验 Verify: GET /api/v1/public/reports/verify?sha256=<本文件的 SHA-256>', MARGIN_X, y + 4, { size: 6.5, color: GRAY, width: CONTENT_WIDTH * 0.36 });
-    this.text(`${this.meta.kind} · seq ${this.meta.head.seq}`, MARGIN_X + CONTENT_WIDTH * 0.7, y + 4, { size: 6.5, color: GRAY, width: CONTENT_WIDTH * 0.3, align: 'right' });
+    const y = FOOTER_RULE;
+    this.doc!.moveTo(MARGIN_X, y).lineTo(PAGE.width - MARGIN_X, y).lineWidth(0.5).strokeColor(RULE).stroke();
+    this.text(`第 ${n} 页 / 共 ${total} 页  Page ${n} of ${total}`, MARGIN_X + CONTENT_WIDTH * 0.3, y + 4, { size: 8.5, width: CONTENT_WIDTH * 0.4, align: 'center' });
+    this.text(`${this.meta.kind} · seq ${this.meta.head.seq}`, MARGIN_X + CONTENT_WIDTH * 0.72, y + 5.5, { size: 6.5, color: GRAY, width: CONTENT_WIDTH * 0.28, align: 'right' });
+    this.lines(verifyLines(this.meta.head.seq), MARGIN_X, y + 16, { size: 6.5, color: GRAY, width: CONTENT_WIDTH, lineHeight: 8 });
   }
 
   // ---------------------------------------------------------------- blocks
 
+  /** A section title: Chinese in bold, English beside it when it fits on the last line, else under it. */
   heading(zh: string, en: string) {
-    this.ensure(40);
+    const zhLines = this.wrap(zh, CONTENT_WIDTH, 11.5, true);
+    const last = this.widthOf(zhLines[zhLines.length - 1]!, 11.5, true);
+    const beside = last + 8 + this.widthOf(en, 8.5) <= CONTENT_WIDTH;
+    const enLines = beside ? [en] : this.wrap(en, CONTENT_WIDTH, 8.5);
+    const h = zhLines.length * 16 + (beside ? 0 : enLines.length * 12);
+    this.ensure(h + 24);
     this.y += 6;
-    this.text(zh, MARGIN_X, this.y, { size: 11.5, bold: true });
-    this.text(en, MARGIN_X + this.widthOf(zh, 11.5, true) + 8, this.y + 3, { size: 8.5, color: GRAY });
-    this.y += 22;
+    zhLines.forEach((l, i) => this.text(l, MARGIN_X, this.y + i * 16, { size: 11.5, bold: true, width: CONTENT_WIDTH }));
+    if (beside) this.text(en, MARGIN_X + last + 8, this.y + (zhLines.length - 1) * 16 + 3, { size: 8.5, color: GRAY, width: CONTENT_WIDTH - last - 8 });
+    else enLines.forEach((l, i) => this.text(l, MARGIN_X, this.y + zhLines.length * 16 + i * 12, { size: 8.5, color: GRAY, width: CONTENT_WIDTH }));
+    this.y += h + 6;
   }
 
   paragraph(str: string, size = 8.5, color = '#000000') {
     const lh = size * 1.55;
     for (const line of this.wrap(str, CONTENT_WIDTH, size)) {
       this.ensure(lh);
-      this.text(line, MARGIN_X, this.y, { size, color });
+      this.text(line, MARGIN_X, this.y, { size, color, width: CONTENT_WIDTH });
       this.y += lh;
     }
     this.y += 4;
   }
 
-  /** Label (Chinese, English) → value rows. */
+  /** Label (Chinese, English) → value rows; the English label goes under the Chinese one when it does not fit beside it, and a long value wraps. */
   keyValues(rows: [zh: string, en: string, value: string][], labelWidth = 220) {
     for (const [zh, en, value] of rows) {
-      this.ensure(15);
-      this.text(zh, MARGIN_X, this.y, { size: 9 });
-      this.text(en, MARGIN_X + this.widthOf(zh, 9) + 5, this.y + 1.5, { size: 7, color: GRAY, width: labelWidth - this.widthOf(zh, 9) - 5 });
-      this.text(value, MARGIN_X + labelWidth, this.y, { size: 9, width: CONTENT_WIDTH - labelWidth });
-      this.y += 15;
+      const zhW = this.widthOf(zh, 9);
+      const beside = zhW + 5 + this.widthOf(en, 7) <= labelWidth - 6;
+      const enLines = beside ? [en] : this.wrap(en, labelWidth - 6, 7);
+      const values = this.wrap(value, CONTENT_WIDTH - labelWidth, 9);
+      const h = Math.max(15, values.length * 12 + 3, beside ? 15 : 13 + enLines.length * 9 + 2);
+      this.ensure(h);
+      this.text(zh, MARGIN_X, this.y, { size: 9, width: labelWidth - 6 });
+      if (beside) this.text(en, MARGIN_X + zhW + 5, this.y + 1.5, { size: 7, color: GRAY, width: labelWidth - 6 - zhW - 5 });
+      else enLines.forEach((l, i) => this.text(l, MARGIN_X, this.y + 13 + i * 9, { size: 7, color: GRAY, width: labelWidth - 6 }));
+      values.forEach((l, i) => this.text(l, MARGIN_X + labelWidth, this.y + i * 12, { size: 9, width: CONTENT_WIDTH - labelWidth }));
+      this.y += h;
     }
     this.y += 4;
   }
@@ -563,12 +676,44 @@ export interface Column {
   align?: 'left' | 'right';
 }
 
-/** A table whose header row repeats on every page it runs onto; rows have a fixed height and never wrap. */
+/**
+ * A table whose header row repeats on every page it runs onto. A cell too long for its column wraps within it
+ * (the row grows by a line per extra line), so nothing is cut; a row never splits across pages.
+ */
 export class Table {
   private started = false;
   private readonly headerHeight = 24;
+  private rowsOnPage = 0;
+  private rowsDrawn = 0;
+  readonly lineHeight: number;
 
-  constructor(private readonly w: ReportWriter, readonly columns: Column[], readonly rowHeight: number, readonly size: number) {}
+  constructor(private readonly w: ReportWriter, readonly columns: Column[], readonly rowHeight: number, readonly size: number) {
+    this.lineHeight = Math.round(size * 1.3 * 10) / 10;
+  }
+
+  /** Each cell's lines at its column's width (what row() draws). */
+  cellLines(cells: string[], bold = false): string[][] {
+    return this.columns.map((c, i) => {
+      const s = cells[i];
+      // Most cells fit: measure once, and wrap only those that do not (the same test as linesOf).
+      return !s ? [''] : this.w.widthOf(s, 1, bold) > (c.width - 6) / this.size + 1e-6 ? this.w.wrap(s, c.width - 6, this.size, bold) : [s];
+    });
+  }
+
+  /** How many lines a row of these cells takes (1 when every cell fits its column). */
+  linesOf(cells: string[], bold = false): number {
+    let n = 1;
+    this.columns.forEach((c, i) => {
+      const s = cells[i];
+      // Most cells fit: measure once, and wrap only those that do not.
+      if (s && this.w.widthOf(s, 1, bold) > (c.width - 6) / this.size + 1e-6) n = Math.max(n, this.w.wrap(s, c.width - 6, this.size, bold).length);
+    });
+    return n;
+  }
+
+  heightOf(lines: number) {
+    return this.rowHeight + (lines - 1) * this.lineHeight;
+  }
 
   private drawHeaderRow() {
     const w = this.w;
@@ -583,31 +728,49 @@ export class Table {
       }
     }
     w.y += this.headerHeight;
+    this.rowsOnPage = 0;
   }
 
-  /** A row of cell texts (null in measure mode, where only the height counts). */
-  row(cells: string[] | null, o: { bold?: boolean; shade?: boolean; rule?: boolean } = {}) {
+  /**
+   * A row of cell texts (null in measure mode, where only the height counts: pass `lines` when it is more
+   * than one). `keepWithNext` reserves room for that many more single-line rows on the same page: the last
+   * data row passes 1 so that a total row never stands alone on a new page (`total` marks that row).
+   */
+  row(cells: string[] | null, o: { bold?: boolean; shade?: boolean; rule?: boolean; lines?: number; keepWithNext?: number; total?: boolean } = {}) {
     const w = this.w;
-    if (!this.started || w.remaining < this.rowHeight) {
-      if (w.remaining < this.headerHeight + this.rowHeight) w.newPage();
+    const bold = o.bold ?? o.total;
+    const wrapped = cells && !w.measure ? this.cellLines(cells, bold) : null;
+    const lines = wrapped ? Math.max(1, ...wrapped.map((l) => l.length)) : cells ? this.linesOf(cells, bold) : (o.lines ?? 1);
+    const height = this.heightOf(lines);
+    const need = height + (o.keepWithNext ?? 0) * this.rowHeight;
+    if (!this.started || w.remaining < need) {
+      if (!this.started ? w.remaining < this.headerHeight + need : true) w.newPage();
       this.drawHeaderRow();
       this.started = true;
     }
-    if (!w.measure && cells) {
+    if (o.total) ReportWriter.trace?.({ type: 'total-row', page: w.page, alone: this.rowsOnPage === 0 && this.rowsDrawn > 0 });
+    if (!w.measure && wrapped) {
       const doc = w.doc!;
-      if (o.shade) doc.rect(MARGIN_X, w.y, CONTENT_WIDTH, this.rowHeight).fillColor('#f5f7f9').fill();
-      let x = MARGIN_X;
+      if (o.shade) doc.rect(MARGIN_X, w.y, CONTENT_WIDTH, height).fillColor('#f5f7f9').fill();
       const ty = w.y + (this.rowHeight - this.size) / 2 - 1;
-      w.textLine(
-        this.columns.map((c, i) => {
-          const item = { str: cells[i] ?? '', x: x + 3, y: ty, size: this.size, bold: o.bold, width: c.width - 6, align: c.align };
-          x += c.width;
-          return item;
-        }),
-      );
-      if (o.rule !== false) doc.moveTo(MARGIN_X, w.y + this.rowHeight).lineTo(MARGIN_X + CONTENT_WIDTH, w.y + this.rowHeight).lineWidth(0.25).strokeColor('#d5dae0').stroke();
+      const items: (TextOptions & { str: string; x: number; y: number })[] = [];
+      let x = MARGIN_X;
+      this.columns.forEach((c, i) => {
+        wrapped[i]!.forEach((str, k) => items.push({ str, x: x + 3, y: ty + k * this.lineHeight, size: this.size, bold, width: c.width - 6, align: c.align }));
+        x += c.width;
+      });
+      w.textLine(items);
+      if (o.rule !== false) doc.moveTo(MARGIN_X, w.y + height).lineTo(MARGIN_X + CONTENT_WIDTH, w.y + height).lineWidth(0.25).strokeColor('#d5dae0').stroke();
     }
-    w.y += this.rowHeight;
+    w.y += height;
+    this.rowsOnPage += 1;
+    this.rowsDrawn += 1;
+  }
+
+  /** Data rows, then a total row that stays with at least the last of them. */
+  rowsWithTotal(rows: string[][], total: string[], o: { shade?: boolean } = {}) {
+    rows.forEach((r, i) => this.row(r, { keepWithNext: i === rows.length - 1 ? 1 : 0, shade: o.shade && i % 2 === 1 }));
+    this.row(total, { total: true });
   }
 
   /** Ends the table: the next block starts a little lower and re-checks the page. */

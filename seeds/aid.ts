@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { findUserByUsername, type SessionUser } from '../src/auth';
 import { listHouseholds } from '../src/households';
-import { shanghaiDate } from '../src/platform/clock';
+import { clock, shanghaiDate } from '../src/platform/clock';
 import {
   approveCase, createCase, disburseCase, fileObjection, rejectCase, resolveObjection, reviewCase, submitCase, sweepNoticePeriods, withdrawCase,
   type AidSettings,
@@ -9,8 +9,10 @@ import {
 import type { AidReason } from '../src/aid/model';
 
 // Demo aid cases (DESIGN §7): every state, an urgent one paid before its notice, one in notice with an open
-// objection, one cancelled by an upheld objection, a two-approver case. Cases that must be past their
-// notice are approved with a zero notice period, so the demo needs no clock tricks; the rest keep NOTICE_PERIOD.
+// objection, one cancelled by an upheld objection, a two-approver case. Cases that must be past their notice
+// went through a whole notice period (NOTICE_PERIOD) that ended days before today: the aid service takes the
+// notice start from `seedNoticeStart`, a setting only this seed passes, so the case, its timeline and the
+// approval's audit row (noticeStart, noticeEnd) all name the same past period. The rest keep NOTICE_PERIOD from now.
 
 type Stage = 'draft' | 'submitted' | 'reviewed' | 'in_notice' | 'objected' | 'payable' | 'paid' | 'urgent_paid' | 'rejected' | 'withdrawn' | 'cancelled' | 'two_approvers';
 
@@ -52,8 +54,11 @@ export async function seedAid(trx: Knex.Transaction, settings: AidSettings) {
     CY: (await listHouseholds(trx, admin, { district: 'CY', status: 'registered', limit: 40 })).items.map((h) => h.id),
     HD: (await listHouseholds(trx, admin, { district: 'HD', status: 'registered', limit: 40 })).items.map((h) => h.id),
   };
-  const done = { ...settings, noticePeriodMs: 0 };
   const today = shanghaiDate();
+  const DAY = 86_400_000;
+  let past = 0;
+  /** A notice that started (4 + 2k) days ago and ended at least two days before today's payment. */
+  const pastNotice = () => ({ ...settings, seedNoticeStart: new Date(clock.now().getTime() - settings.noticePeriodMs - (2 + 2 * ++past) * DAY - 3_600_000) });
   let ref = 0;
   for (const p of PLAN) {
     const householdId = pool[p.district].shift();
@@ -76,8 +81,9 @@ export async function seedAid(trx: Knex.Transaction, settings: AidSettings) {
     }
     const bigOrUrgent = urgent || p.stage === 'two_approvers' || Number(p.amount) > Number(settings.districtLimit);
     const firstApprover = bigOrUrgent ? wf1 : approver;
-    const pastNotice = ['payable', 'paid', 'urgent_paid'].includes(p.stage);
-    await approveCase(trx, firstApprover, id, { approvedAmount: p.amount, note: '同意 Approved' }, pastNotice ? done : settings);
+    // An urgent case approved by a foundation approver is payable at once; its notice runs after payment.
+    const noticeEnded = ['payable', 'paid'].includes(p.stage);
+    await approveCase(trx, firstApprover, id, { approvedAmount: p.amount, note: '同意 Approved' }, noticeEnded ? pastNotice() : settings);
     if (p.stage === 'two_approvers') {
       await approveCase(trx, wf2, id, { approvedAmount: p.amount, note: '同意（第二审批人）Second approval' }, settings);
       continue;

@@ -113,7 +113,7 @@ export function createApp(ctx: AppContext) {
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
     if (!res.headersSent) res.status(status).json({ error: { code, message, messageZh: messageZhOf(code, err instanceof AppError ? err.messageZh : undefined), details } });
-    else res.end();
+    else res.destroy(); // a half-sent answer (a stream that failed) must not look complete
   });
   return app;
 }

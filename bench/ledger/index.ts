@@ -18,7 +18,6 @@ import { loadConfig } from '../../src/platform/config';
 import { startService } from '../../src/server';
 import { createUser } from '../../src/auth';
 import { createFund } from '../../src/ledger';
-import { Decimal } from '../../src/platform/money';
 import { createKnex } from '../../src/platform/db';
 import { freePort } from '../../src/platform/free-port';
 import type { Knex } from 'knex';
@@ -66,6 +65,36 @@ async function postLoad(url: string, token: string, lineCount: 2 | 6, concurrenc
   await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   const elapsed = (performance.now() - started) / 1000;
   return { perSecond: latencies.length / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
+}
+
+/** POST /journal-entries/batch of `size` 2-line entries (each with its own key), `concurrency` clients: entries/s, p50/p99 ms per request. */
+async function batchLoad(url: string, token: string, size: number, concurrency: number, seconds: number) {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  const latencies: number[] = [];
+  let entries = 0;
+  let errors = 0;
+  let n = 0;
+  const until = performance.now() + seconds * 1000;
+  const worker = async (w: number) => {
+    const fund = `BF-${String(w % FUNDS).padStart(2, '0')}`;
+    while (performance.now() < until) {
+      const tag = `${process.pid}-${w}-${n++}`;
+      const body = JSON.stringify({
+        entries: Array.from({ length: size }, (_, i) => ({ idempotencyKey: `bb-${tag}-${i}`, date: today, description: 'bench batch', lines: [{ account: '1002', fund, debit: '10.00' }, { account: '4101', fund, credit: '10.00' }] })),
+      });
+      const t = performance.now();
+      const r = await fetch(`${url}/api/v1/journal-entries/batch`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+      await r.arrayBuffer();
+      if (r.status === 201) {
+        latencies.push(performance.now() - t);
+        entries += size;
+      } else errors++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
+  const elapsed = (performance.now() - started) / 1000;
+  return { perSecond: entries / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
 }
 
 /** Payments of 0.01 (Dr 5101 / Cr 1002) dated `date`, each client on its own fund: postings/s, p50/p95 ms. */
@@ -212,7 +241,20 @@ export async function run() {
     DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
   };
   delete env.DATABASE_URL;
-  const svc = await startService(loadConfig(env));
+  let svc = await startService(loadConfig(env));
+  // BENCH_PG_STATS=1: restart the embedded server with pg_stat_statements loaded (it ships with the binaries).
+  const pgStats = !!process.env.BENCH_PG_STATS && !!svc.superuserUrl;
+  let su: Knex | undefined;
+  if (pgStats) {
+    const boot = createKnex(svc.superuserUrl!, { min: 0, max: 1 }, 0);
+    await boot.raw(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+    await boot.destroy();
+    await svc.stop();
+    svc = await startService(loadConfig(env));
+    const warmDb = (svc.ctx.db.client.config.connection as { connectionString: string }).connectionString;
+    su = createKnex(Object.assign(new URL(svc.superuserUrl!), { pathname: new URL(warmDb).pathname }).toString(), { min: 0, max: 1 }, 0);
+    await su.raw('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  }
   let stopRemote = async () => undefined as unknown;
   let owner: Knex | undefined;
   try {
@@ -233,15 +275,19 @@ export async function run() {
 
     // Bulk loads run as the schema owner (they switch triggers off); the service works as its own role.
     owner = createKnex((svc as { ownerUrl?: string }).ownerUrl ?? dbUrl, { min: 0, max: 2 }, 0);
-    const pgUrl = new URL((svc.ctx.db.client.config.connection as { connectionString: string }).connectionString);
-    await db.raw('DROP DATABASE IF EXISTS pgbench_ledger');
-    await db.raw('CREATE DATABASE pgbench_ledger');
+    // pgbench's own database, made by the server's superuser (the service's working role may not create one).
+    const pgUrl = new URL(svc.superuserUrl ?? dbUrl);
+    const admin = createKnex(pgUrl.toString(), { min: 0, max: 1 }, 0);
+    await admin.raw('DROP DATABASE IF EXISTS pgbench_ledger');
+    await admin.raw('CREATE DATABASE pgbench_ledger');
+    await admin.destroy();
     pgUrl.pathname = '/pgbench_ledger';
     await run$(PGBENCH, ['-i', '-q', '-s', '10', pgUrl.toString()]);
 
     console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, load avg ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`);
     console.log(`posting over HTTP vs pgbench tpcb-like (scale 10), ${SECONDS}s each, same PostgreSQL server`);
     console.log('clients | pgbench tps  p50/p99 ms | 2-line entries/s  p50/p99 ms  ratio | 6-line entries/s  p50/p99 ms  ratio');
+    if (su) await su.raw('SELECT pg_stat_statements_reset()');
     for (const c of process.env.BENCH_SKIP_THROUGHPUT ? [] : CONCURRENCY) {
       const pg = await pgbench(pgUrl.toString(), c, SECONDS, logDir);
       const two = await postLoad(remote.url, token, 2, c, SECONDS);
@@ -252,6 +298,22 @@ export async function run() {
       );
     }
 
+    if (!process.env.BENCH_SKIP_THROUGHPUT) {
+      console.log('batches (POST /journal-entries/batch, 2-line entries, each with its key): entries/s, p50/p99 ms per request');
+      for (const [size, c] of [[100, 1], [100, 8], [1000, 1], [1000, 2]] as const) {
+        const b = await batchLoad(remote.url, token, size, c, SECONDS);
+        console.log(`  ${String(size).padStart(4)} entries × ${c} client(s): ${f1(b.perSecond).padStart(8)} entries/s  ${f1(b.p50)}/${f1(b.p99)}${b.errors ? `  (errors: ${b.errors})` : ''}`);
+      }
+    }
+    if (pgStats) {
+      // What the server spent its time on during the runs above (pg_stat_statements, loaded by BENCH_PG_STATS=1).
+      const top = await su!.raw(`SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+                                        regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
+                                   FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 12`);
+      console.log('pg_stat_statements (database of the service), top 12 by total time:');
+      for (const r of top.rows) console.log(`  ${String(r.calls).padStart(8)} calls ${String(r.total_ms).padStart(10)} ms total ${String(r.mean_ms).padStart(8)} ms mean  ${r.query}`);
+    }
+    if (process.env.BENCH_ONLY_POSTING) return;
     console.log('statement latency over HTTP (30 calls each, ms p50/p99)');
     for (const target of [10_000, 1_000_000]) {
       const t = performance.now();
@@ -286,21 +348,22 @@ export async function run() {
       );
     }
     if (hasDaily) {
-      // The by-date statement alone (no HTTP, no other work): one payment's check-and-move, rolled back each time.
-      const { applyDailyBalances } = await import('../../src/ledger/service');
+      // The posting's database work alone (no HTTP, no other work): one payment through ledger_post_entries
+      // (period, balance locks, by-date check and move, balances, number, entry, lines), rolled back each time.
       const timeStatement = async (date: string, n = 200) => {
         const xs: number[] = [];
+        const entry = [{ date, description: 'bench', source: 'manual', source_ref: null, reverses_id: null, created_by: 'bench', created_at: new Date().toISOString(), lines: [{ account: '5101', fund: 'BF-03', debit: '0.01' }, { account: '1002', fund: 'BF-03', credit: '0.01' }] }];
         for (let i = 0; i < n; i++) {
           await db.transaction(async (trx) => {
             const t = performance.now();
-            await applyDailyBalances(trx, date, [{ account: '1002', fund: 'BF-03', debit: new Decimal(0), credit: new Decimal('0.01') }], false);
+            await trx.raw('SELECT ledger_post_entries(?::jsonb)', [JSON.stringify(entry)]);
             xs.push(performance.now() - t);
             await trx.rollback();
           }).catch(() => undefined);
         }
         return `${pct(xs, 50).toFixed(2)}/${pct(xs, 95).toFixed(2)}`;
       };
-      console.log(`the by-date statement alone (200 × rolled back, ms p50/p95): dated today ${await timeStatement(today)}, back-dated 300 days ${await timeStatement(backDated)}`);
+      console.log(`one posting's database work alone (ledger_post_entries, 200 × rolled back, ms p50/p95): dated today ${await timeStatement(today)}, back-dated 300 days ${await timeStatement(backDated)}`);
       const daily = await db.raw(`
         WITH run AS (SELECT account, fund, date, sum(sum(debit) - sum(credit)) OVER (PARTITION BY account, fund ORDER BY date) AS closing
                        FROM journal_lines WHERE account IN ('1001','1002') GROUP BY account, fund, date)
@@ -312,6 +375,7 @@ export async function run() {
   } finally {
     await stopRemote();
     await owner?.destroy();
+    await su?.destroy();
     await svc.stop();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(logDir, { recursive: true, force: true });

@@ -5,14 +5,17 @@ import { perClientLimit } from '../http/rate-limit';
 import { amountSchema } from '../platform/money';
 import { dateSchema } from '../platform/clock';
 import { intCursor, pageQuery } from '../platform/paging';
+import { sortQuery } from '../platform/list-sort';
 import { AID_REASONS, AID_STATUSES } from './model';
 import {
-  approveCase, createCase, disburseCase, fileObjection, getCase, listCases, listDisclosures, listPublicNotices, rejectCase,
-  resolveObjection, reviewCase, submitCase, withdrawCase, type AidSettings, type NewCase,
+  approveCase, createCase, disburseCase, fileObjection, getCase, listCases, listDisclosures, listObjections, listPublicNotices, rejectCase,
+  resolveObjection, reviewCase, submitCase, withdrawCase, CASE_SORTS, type AidSettings, type CaseQuery, type NewCase,
 } from './service';
 
 const id = Joi.number().integer().min(1).max(2147483647).required();
 const note = Joi.string().max(2000).allow('');
+/** An amount bound of a filter: a decimal string, 0 allowed. */
+const amountFilter = Joi.string().max(20).pattern(/^(0|[1-9]\d{0,15})(\.\d{1,2})?$/).message('{{#label}} must be a decimal string such as "1000.00"');
 const READERS = ['officer', 'approver', 'finance', 'auditor', 'admin'] as const;
 
 export function aidRoutes(app: AppContext) {
@@ -47,10 +50,15 @@ export function aidRoutes(app: AppContext) {
     handler: async ({ trx, user, body }) => view(trx, user!, await createCase(trx, user!, body)),
   });
 
-  defineRoute<unknown, { status?: string; district?: string; limit: number; cursor?: string }>(r, app, {
+  defineRoute<unknown, CaseQuery>(r, app, {
     method: 'get', path: '/aid-cases', tag: 'aid', access: READERS,
-    summary: 'Aid cases, newest first (officers and district approvers: their district only)',
-    query: Joi.object({ status: Joi.string().valid(...AID_STATUSES), district: Joi.string().max(8), ...pageQuery, cursor: intCursor }),
+    summary: 'Aid cases, newest first (officers and district approvers: their district only); filters status, district, reason, fund, householdId, q (part of the case number), minAmount/maxAmount (approved amount, else requested), from/to (created, Asia/Shanghai dates); sort= one of id, createdAt, caseNo, district, reason, status, fund, amount, requestedAmount (- for descending); withTotal=true adds total',
+    query: Joi.object({
+      status: Joi.string().valid(...AID_STATUSES), district: Joi.string().max(8), reason: Joi.string().valid(...AID_REASONS), fund: Joi.string().max(40),
+      householdId: Joi.number().integer().min(1).max(2147483647), q: Joi.string().trim().min(1).max(40),
+      minAmount: amountFilter, maxAmount: amountFilter, from: dateSchema(), to: dateSchema(),
+      ...pageQuery, ...sortQuery(CASE_SORTS),
+    }),
     handler: async ({ user, query }) => listCases(app.db, user!, query),
   });
 
@@ -88,6 +96,13 @@ export function aidRoutes(app: AppContext) {
       await resolveObjection(trx, user!, params.id, params.oid, body);
       return view(trx, user!, params.id);
     },
+  });
+
+  defineRoute<unknown, { status?: 'open' | 'upheld' | 'dismissed'; limit: number; cursor?: string }>(r, app, {
+    method: 'get', path: '/aid-objections', tag: 'aid', access: ['approver', 'auditor', 'admin'],
+    summary: 'Objections across the cases you may see (default: open ones), oldest first, with their case',
+    query: Joi.object({ status: Joi.string().valid('open', 'upheld', 'dismissed'), ...pageQuery, cursor: intCursor }),
+    handler: async ({ user, query }) => listObjections(app.db, user!, query),
   });
 
   defineRoute<unknown, { limit: number; cursor?: string }>(r, app, {

@@ -4,6 +4,7 @@ import { clock, shanghaiDate } from '../platform/clock';
 import { conflict, forbidden, invalidState, invariant, notFound, unprocessable, badRequest } from '../platform/errors';
 import { Decimal, money } from '../platform/money';
 import { maskName } from '../platform/masking';
+import { sortedPage, type SortedListQuery, type SortSpec } from '../platform/list-sort';
 import { encryptPersonal } from '../platform/personal-data';
 import { appendAudit } from '../audit';
 import { canSeeDistrict, districtScope, isFoundationApprover, type SessionUser } from '../auth';
@@ -13,6 +14,11 @@ import { ACTION_FROM, approvalsNeeded, approverFitsTier, caseNumber, fundInScope
 
 export interface AidSettings extends TierLimits {
   noticePeriodMs: number;
+  /**
+   * Demo seeding only (seeds/aid.ts): when an approved case's notice started, so demo cases show a real notice
+   * period in the past. No route or job sets it; every other caller's notice starts at approval.
+   */
+  seedNoticeStart?: Date;
 }
 
 export interface Attachment {
@@ -51,14 +57,22 @@ function publicFacts(c: any) {
 async function lockCase(trx: Knex.Transaction, user: SessionUser | undefined, where: { id: number } | { case_no: string }) {
   const c = await trx('aid_cases').where(where).forUpdate().first();
   if (!c) throw notFound('aid case');
-  if (user && !canSeeDistrict(user, c.district)) throw forbidden(`case ${c.case_no} belongs to district ${c.district}`);
+  if (user && !canSeeDistrict(user, c.district)) throw forbidden(`case ${c.case_no} belongs to district ${c.district}`).zh(`案件 ${c.case_no} 属于 ${c.district} 区，不在您的范围内`);
   return c;
 }
+
+// The Chinese of states and actions, for the refusals people read (messageZh).
+const STATUS_ZH: Record<string, string> = {
+  draft: '草稿', submitted: '已提交', reviewed: '已复核', approved: '已批准', in_notice: '公示中', payable: '待支付', paid: '已支付',
+  rejected: '已驳回', withdrawn: '已撤回', cancelled: '已取消',
+};
+const ACTION_ZH: Record<string, string> = { submit: '提交', review: '复核', approve: '审批', reject: '驳回', withdraw: '撤回', disburse: '支付' };
 
 function assertFrom(c: any, action: string) {
   const from = ACTION_FROM[action]!;
   if (!from.includes(c.status)) {
-    throw invalidState(`cannot ${action} a case that is ${c.status}`, { caseNo: c.case_no, status: c.status, allowedFrom: from });
+    throw invalidState(`cannot ${action} a case that is ${c.status}`, { caseNo: c.case_no, status: c.status, allowedFrom: from })
+      .zh(`案件 ${c.case_no} 当前为「${STATUS_ZH[c.status] ?? c.status}」，不能${ACTION_ZH[action] ?? action}`);
   }
 }
 
@@ -117,14 +131,15 @@ function assertFundInScope(fund: Fund | undefined, district: string, caseNo?: st
       'fund_out_of_scope',
       `基金 ${fund.code} 不属于 ${district} 区，也不是基金会本级基金 · fund ${fund.code} is neither a fund of district ${district} nor a foundation-level fund`,
       { fund: fund.code, fundDistrict: fund.district, caseDistrict: district, ...(caseNo ? { caseNo } : {}) },
-    );
+    ).zh(`基金 ${fund.code} 不属于 ${district} 区，也不是基金会本级基金`);
   }
 }
 
 /** A district approver approves only cases of their district drawing on a fund of their district. */
 function assertApproverFitsFund(user: SessionUser, fund: Fund) {
   if (user.district && fund.district !== user.district) {
-    throw forbidden(`fund ${fund.code} is not a fund of your district (${user.district}): a foundation approver must approve this case`, 'forbidden', { fund: fund.code, fundDistrict: fund.district });
+    throw forbidden(`fund ${fund.code} is not a fund of your district (${user.district}): a foundation approver must approve this case`, 'forbidden', { fund: fund.code, fundDistrict: fund.district })
+      .zh(`基金 ${fund.code} 不是本区（${user.district}）的基金：本案须由基金会审批人审批`);
   }
 }
 
@@ -185,9 +200,10 @@ export async function submitCase(trx: Knex.Transaction, user: SessionUser, id: n
 export async function reviewCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { recommendedAmount: string; note?: string }) {
   const c = await lockCase(trx, user, { id });
   assertFrom(c, 'review');
-  if (c.created_by === user.id) throw forbidden('the creator of a case cannot review it', 'maker_checker');
+  if (c.created_by === user.id) throw forbidden('the creator of a case cannot review it', 'maker_checker').zh('您是本案经办人，不能复核本案（经办与审批分离）');
   if (new Decimal(input.recommendedAmount).gt(c.requested_amount)) {
-    throw unprocessable('amount_exceeds_request', 'the recommended amount is above the requested amount', { requestedAmount: money(c.requested_amount) });
+    throw unprocessable('amount_exceeds_request', 'the recommended amount is above the requested amount', { requestedAmount: money(c.requested_amount) })
+      .zh(`建议金额 ${money(input.recommendedAmount)} 元超过申请金额 ${money(c.requested_amount)} 元`);
   }
   await recordStep(trx, c, { action: 'reviewed', to: 'reviewed', actor: user, note: input.note, amount: input.recommendedAmount, patch: { recommended_amount: input.recommendedAmount, reviewed_by: user.id } });
 }
@@ -196,11 +212,13 @@ export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: 
   const c = await lockCase(trx, user, { id });
   assertFrom(c, 'approve');
   if (c.created_by === user.id || c.reviewed_by === user.id) {
-    throw forbidden('maker-checker: whoever created or reviewed a case can never approve it', 'maker_checker');
+    throw forbidden('maker-checker: whoever created or reviewed a case can never approve it', 'maker_checker')
+      .zh(c.created_by === user.id ? '您是本案经办人，不能审批本案（经办与审批分离）' : '您复核了本案，不能再审批本案（经办与审批分离）');
   }
   const amount = input.approvedAmount;
   if (new Decimal(amount).gt(c.requested_amount)) {
-    throw unprocessable('amount_exceeds_request', 'the approved amount is above the requested amount', { requestedAmount: money(c.requested_amount) });
+    throw unprocessable('amount_exceeds_request', 'the approved amount is above the requested amount', { requestedAmount: money(c.requested_amount) })
+      .zh(`批准金额 ${money(amount)} 元超过申请金额 ${money(c.requested_amount)} 元`);
   }
   const fund = await getFund(trx, c.fund);
   assertFundInScope(fund, c.district, c.case_no);
@@ -209,13 +227,14 @@ export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: 
     throw forbidden(`an amount of ${money(amount)} needs ${tier === 'district' ? 'an approver of the district or the foundation' : 'a foundation approver'}`, 'forbidden', {
       tier,
       limits: { district: settings.districtLimit, foundation: settings.foundationLimit },
-    });
+    }).zh(`批准金额 ${money(amount)} 元须由${tier === 'district' ? '本区或基金会的审批人' : tier === 'foundation' ? '基金会审批人' : '两位不同的基金会审批人'}审批（区级审批上限 ${money(settings.districtLimit)} 元，基金会一人审批上限 ${money(settings.foundationLimit)} 元）`);
   }
   assertApproverFitsFund(user, fund);
   const prior = await trx('aid_approvals').where({ case_id: c.id });
-  if (prior.some((a: any) => a.approver_id === user.id)) throw conflict('already_approved', 'you have already approved this case: a second, different foundation approver is needed');
+  if (prior.some((a: any) => a.approver_id === user.id)) throw conflict('already_approved', 'you have already approved this case: a second, different foundation approver is needed').zh('您已审批过本案：还需另一位基金会审批人审批');
   if (prior.length && !new Decimal(prior[0].amount).eq(amount)) {
-    throw unprocessable('amount_mismatch', 'the second approval must confirm the amount of the first', { firstApprovedAmount: money(prior[0].amount) });
+    throw unprocessable('amount_mismatch', 'the second approval must confirm the amount of the first', { firstApprovedAmount: money(prior[0].amount) })
+      .zh(`第二位审批人须确认第一位审批的金额 ${money(prior[0].amount)} 元（本次为 ${money(amount)} 元）`);
   }
   await trx('aid_approvals').insert({ case_id: c.id, approver_id: user.id, approver: user.username, amount, at: clock.now() });
   if (prior.length + 1 < approvalsNeeded(tier)) {
@@ -227,7 +246,7 @@ export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: 
     await recordStep(trx, c, { action: 'approved', to: 'payable', actor: user, note: input.note, amount, patch: { approved_amount: amount, paid_before_notice: true }, publicExtra: { noticeAfterPayment: true } });
     return;
   }
-  const start = clock.now();
+  const start = settings.seedNoticeStart ?? clock.now();
   const end = new Date(start.getTime() + settings.noticePeriodMs);
   await recordStep(trx, c, {
     action: 'approved',
@@ -243,7 +262,7 @@ export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: 
 export async function rejectCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { note: string }) {
   const c = await lockCase(trx, user, { id });
   assertFrom(c, 'reject');
-  if (c.created_by === user.id) throw forbidden('the creator of a case cannot decide it', 'maker_checker');
+  if (c.created_by === user.id) throw forbidden('the creator of a case cannot decide it', 'maker_checker').zh('您是本案经办人，不能驳回本案（经办与审批分离）');
   await recordStep(trx, c, { action: 'rejected', to: 'rejected', actor: user, note: input.note });
 }
 
@@ -269,14 +288,16 @@ export async function disburseCase(trx: Knex.Transaction, user: SessionUser, id:
   if (c.status === 'in_notice') {
     if (!(await noticeCleared(trx, c))) {
       const open = await openObjections(trx, c.id);
-      throw invalidState(open ? 'an objection to this case is open or upheld' : 'the public notice of this case has not ended', { noticeEnd: iso(c.notice_end), openObjections: open });
+      throw invalidState(open ? 'an objection to this case is open or upheld' : 'the public notice of this case has not ended', { noticeEnd: iso(c.notice_end), openObjections: open })
+        .zh(open ? `本案有 ${open} 条异议待处理或已成立，不能支付` : '本案公示期尚未结束，不能支付');
     }
     c = await recordStep(trx, c, { action: 'payable', to: 'payable', actor: 'system', note: 'notice ended without objection' });
   }
   const amount = money(c.approved_amount);
   const balance = await fundBalance(trx, c.fund, { lock: true });
   if (new Decimal(balance.available).lt(amount)) {
-    throw conflict('insufficient_funds', `fund ${c.fund} has ${balance.available} available, the case needs ${amount}`, { fund: c.fund, available: balance.available, needed: amount });
+    throw conflict('insufficient_funds', `fund ${c.fund} has ${balance.available} available, the case needs ${amount}`, { fund: c.fund, available: balance.available, needed: amount })
+      .zh(`基金 ${c.fund} 可用余额 ${balance.available} 元，本案需 ${amount} 元`);
   }
   const tags = { householdId: c.household_id, aidCaseId: c.id };
   const common = { date: input.date, source: 'aid' as const, sourceRef: c.case_no };
@@ -329,11 +350,12 @@ export async function resolveObjection(trx: Knex.Transaction, user: SessionUser,
   // Maker-checker: whoever created, reviewed or approved the case does not judge an objection to it.
   const approvers = await trx('aid_approvals').where({ case_id: c.id }).pluck('approver_id');
   if (c.created_by === user.id || c.reviewed_by === user.id || approvers.includes(user.id)) {
-    throw forbidden('maker-checker: whoever created, reviewed or approved a case cannot resolve an objection to it', 'maker_checker');
+    throw forbidden('maker-checker: whoever created, reviewed or approved a case cannot resolve an objection to it', 'maker_checker')
+      .zh('经办、复核或审批本案的人不得处理对本案的异议');
   }
   const o = await trx('aid_objections').where({ id: objectionId, case_id: caseId }).forUpdate().first();
   if (!o) throw notFound(`objection ${objectionId} of case ${c.case_no}`);
-  if (o.status !== 'open') throw invalidState(`the objection was already ${o.status}`);
+  if (o.status !== 'open') throw invalidState(`the objection was already ${o.status}`).zh(`该异议已处理（${o.status === 'upheld' ? '成立' : '不成立'}）`);
   await trx('aid_objections').where({ id: o.id }).update({ status: input.outcome, resolved_by: user.id, resolved_at: clock.now(), resolution_note: input.note });
   const extra = { objectionId: o.id, outcome: input.outcome };
   if (input.outcome === 'upheld') {
@@ -408,6 +430,8 @@ export async function getCase(db: Db, user: SessionUser, id: number, settings: T
     ...caseView(c),
     tier,
     approvalsNeeded: approvalsNeeded(tier),
+    // The limits that pick the tier, so a page can say who may approve which amount.
+    tierLimits: { district: money(settings.districtLimit), foundation: money(settings.foundationLimit) },
     approvals: approvals.map((a: any) => ({ approver: a.approver, amount: money(a.amount), at: iso(a.at) })),
     householdAidThisYear: money(paid.get(c.household_id) ?? '0'),
     timeline: events.map((e: any) => ({ action: e.action, actor: e.actor, at: iso(e.at), note: e.note, amount: amountOrNull(e.amount), fromStatus: e.from_status, toStatus: e.to_status })),
@@ -415,16 +439,49 @@ export async function getCase(db: Db, user: SessionUser, id: number, settings: T
   };
 }
 
-export async function listCases(db: Db, user: SessionUser, q: { status?: string; district?: string; limit: number; cursor?: string }) {
+export interface CaseQuery extends SortedListQuery {
+  status?: string;
+  district?: string;
+  reason?: string;
+  fund?: string;
+  householdId?: number;
+  q?: string;
+  minAmount?: string;
+  maxAmount?: string;
+  from?: string;
+  to?: string;
+}
+
+/** GET /aid-cases?sort=: amount is the approved amount, or the requested one before approval. */
+export const CASE_SORTS: SortSpec = {
+  id: { expr: 'id', type: 'integer' },
+  createdAt: { expr: 'created_at', type: 'timestamptz' },
+  caseNo: { expr: 'case_no', type: 'text' },
+  district: { expr: 'district', type: 'text' },
+  reason: { expr: 'reason', type: 'text' },
+  status: { expr: 'status', type: 'text' },
+  fund: { expr: 'fund', type: 'text' },
+  amount: { expr: 'COALESCE(approved_amount, requested_amount)', type: 'numeric' },
+  requestedAmount: { expr: 'requested_amount', type: 'numeric' },
+};
+
+export async function listCases(db: Db, user: SessionUser, q: CaseQuery) {
   const scope = districtScope(user);
-  if (scope && q.district && q.district !== scope) throw forbidden(`you see only district ${scope}`);
-  const query = db('aid_cases').orderBy('id', 'desc').limit(q.limit + 1);
+  if (scope && q.district && q.district !== scope) throw forbidden(`you see only district ${scope}`).zh(`只能查看本区（${scope}）的案件`);
+  const query = db('aid_cases').select('aid_cases.*');
   if (scope ?? q.district) query.where('district', scope ?? q.district);
   if (q.status) query.where('status', q.status);
-  if (q.cursor) query.where('id', '<', Number(q.cursor));
-  const rows = await query;
-  const items = rows.slice(0, q.limit).map(caseView);
-  return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null };
+  if (q.reason) query.where('reason', q.reason);
+  if (q.fund) query.where('fund', q.fund);
+  if (q.householdId) query.where('household_id', q.householdId);
+  if (q.q) query.whereRaw(`case_no ILIKE ? ESCAPE '\\'`, [`%${q.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+  if (q.minAmount) query.whereRaw('COALESCE(approved_amount, requested_amount) >= ?::numeric', [q.minAmount]);
+  if (q.maxAmount) query.whereRaw('COALESCE(approved_amount, requested_amount) <= ?::numeric', [q.maxAmount]);
+  // Dates of creation are Asia/Shanghai calendar days.
+  if (q.from) query.whereRaw(`created_at >= (?::date)::timestamp AT TIME ZONE 'Asia/Shanghai'`, [q.from]);
+  if (q.to) query.whereRaw(`created_at < (?::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'`, [q.to]);
+  const page = await sortedPage(db, query, { spec: CASE_SORTS, sort: q.sort, cursor: q.cursor, limit: q.limit, withTotal: q.withTotal });
+  return { ...page, items: page.items.map(caseView) };
 }
 
 /** Public notice board: cases in notice now (and urgent paid cases whose after-payment notice runs). */
@@ -512,3 +569,23 @@ export async function* paidCaseDisclosures(db: Db, q: { from?: string; to?: stri
   }
 }
 
+
+/** Objections across the cases a user may see (the approvers' work list), oldest first. */
+export async function listObjections(db: Db, user: SessionUser, q: { status?: 'open' | 'upheld' | 'dismissed'; limit: number; cursor?: string }) {
+  const scope = districtScope(user);
+  const query = db('aid_objections as o')
+    .join('aid_cases as c', 'c.id', 'o.case_id')
+    .where('o.status', q.status ?? 'open')
+    .orderBy('o.id')
+    .limit(q.limit + 1)
+    .select('o.id', 'o.status', 'o.text', 'o.created_at', 'o.resolution_note', 'o.resolved_at', 'c.id as case_id', 'c.case_no', 'c.masked_name', 'c.district', 'c.reason', 'c.status as case_status', 'c.approved_amount', 'c.notice_end');
+  if (scope) query.where('c.district', scope);
+  if (q.cursor) query.where('o.id', '>', Number(q.cursor));
+  const rows = await query;
+  const items = rows.slice(0, q.limit).map((o: any) => ({
+    id: o.id, status: o.status, text: o.text, createdAt: iso(o.created_at), note: o.resolution_note, resolvedAt: iso(o.resolved_at),
+    caseId: o.case_id, caseNo: o.case_no, maskedName: o.masked_name, district: o.district, reason: o.reason, caseStatus: o.case_status,
+    approvedAmount: amountOrNull(o.approved_amount), noticeEnd: iso(o.notice_end),
+  }));
+  return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null };
+}

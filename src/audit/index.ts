@@ -1,5 +1,5 @@
 // The audit domain's public face: other domains append through appendAudit inside their own transaction.
-export { appendAudit, auditHead, verifyAuditChain, auditActionCounts, configureAuditSecret, listPublicLog, headCheckpoint } from './service';
+export { appendAudit, appendAuditBatch, auditHead, verifyAuditChain, auditActionCounts, configureAuditSecret, listPublicLog, headCheckpoint } from './service';
 export type { AuditEntry, VerifyResult, PublicLogItem } from './service';
 export { verifyEverything, type FullVerifyResult } from './verify';
 export { configureSigningKey, signCheckpoint, signingKeyInfo, verifyCheckpoint, checkpointNote, parsePublicKey, EMPTY_CHAIN_TIME } from './checkpoint';

@@ -36,40 +36,64 @@ export interface AuditEntry {
  * chain stays one line with gapless seq. Call it last in a transaction to hold the lock briefly.
  */
 export async function appendAudit(trx: Knex.Transaction, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
+  return (await appendAuditBatch(trx, [entry]))[0]!;
+}
+
+/**
+ * Appends several rows in list order, in one statement (one round trip while the chain lock is held): lock
+ * the head, hash each new row onto the one before (version 2, from exactly the values inserted: a recursive
+ * CTE, since each hash needs the previous one), insert the rows, move the head. FOR UPDATE re-reads the head a
+ * concurrent append has just committed, so the chain cannot fork. chainHash() checks every row below.
+ * A group of postings committed together (src/ledger/batch.ts) takes the chain lock once for all of them.
+ */
+export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntry[]): Promise<{ seq: number; hash: string }[]> {
+  if (!entries.length) return [];
   const time = clock.now().toISOString();
-  const publicPayload = entry.publicPayload ? canonicalPayload(entry.publicPayload) : 'null';
-  // actor and subject last: a private payload can never claim another actor or subject than the row's.
-  const privatePayload = canonicalPayload({ ...entry.privatePayload, actor: entry.actor, subject: entry.subject });
-  const privateDigest = privateDigestOf(auditSecret(), privatePayload);
-  // One statement (one round trip while the chain lock is held): lock the head, hash the new row onto it
-  // (version 2, from exactly the values inserted), insert the row, move the head. FOR UPDATE re-reads the
-  // head a concurrent append has just committed, so the chain cannot fork. chainHash() checks it below.
-  const { rows } = await trx.raw(
-    `WITH v AS (SELECT ?::timestamptz AS time, ?::text AS time_text, ?::text AS actor, ?::text AS action, ?::text AS subject,
-                       ?::text AS public_payload, ?::text AS private_payload, ?::text AS private_digest),
+  const key = auditSecret();
+  const rows = entries.map((entry, i) => {
+    const publicPayload = entry.publicPayload ? canonicalPayload(entry.publicPayload) : 'null';
+    // actor and subject last: a private payload can never claim another actor or subject than the row's.
+    const privatePayload = canonicalPayload({ ...entry.privatePayload, actor: entry.actor, subject: entry.subject });
+    return {
+      ord: i + 1, time, actor: entry.actor, action: entry.action, subject: entry.subject,
+      public_payload: entry.publicPayload ? publicPayload : null, private_payload: privatePayload, private_digest: privateDigestOf(key, privatePayload),
+    };
+  });
+  const { rows: out } = await trx.raw(
+    `WITH RECURSIVE v AS (
+       SELECT x.ord, x.time::timestamptz AS time, x.time AS time_text, x.actor, x.action, x.subject, x.public_payload, x.private_payload, x.private_digest,
+              concat_ws('|', x.time, x.action, encode(sha256(convert_to(x.actor, 'UTF8')), 'hex'), encode(sha256(convert_to(x.subject, 'UTF8')), 'hex'),
+                        encode(sha256(convert_to(coalesce(x.public_payload, 'null'), 'UTF8')), 'hex'), x.private_digest) AS tail
+         FROM jsonb_to_recordset(?::jsonb) AS x(ord int, time text, actor text, action text, subject text, public_payload text, private_payload text, private_digest text)),
      head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
-     next AS (
-       SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
-              encode(sha256(convert_to(concat_ws('|', '2', head.hash, (head.seq + 1)::text, v.time_text, v.action,
-                encode(sha256(convert_to(v.actor, 'UTF8')), 'hex'),
-                encode(sha256(convert_to(v.subject, 'UTF8')), 'hex'),
-                encode(sha256(convert_to(coalesce(v.public_payload, 'null'), 'UTF8')), 'hex'),
-                v.private_digest), 'UTF8')), 'hex') AS hash
-       FROM head, v),
+     chain AS (
+       SELECT v.ord, head.seq + 1 AS seq, head.hash::text AS prev_hash,
+              encode(sha256(convert_to(concat_ws('|', '2', head.hash, (head.seq + 1)::text, v.tail), 'UTF8')), 'hex') AS hash
+         FROM head, v WHERE v.ord = 1
+       UNION ALL
+       SELECT v.ord, chain.seq + 1, chain.hash, encode(sha256(convert_to(concat_ws('|', '2', chain.hash, (chain.seq + 1)::text, v.tail), 'UTF8')), 'hex')
+         FROM chain JOIN v ON v.ord = chain.ord + 1),
      row AS (
        INSERT INTO audit_log (seq, time, actor, action, subject, public_payload, private_payload, private_digest, prev_hash, hash, hash_version)
-       SELECT next.seq, v.time, v.actor, v.action, v.subject, v.public_payload, v.private_payload, v.private_digest, next.prev_hash, next.hash, 2 FROM next, v
-       RETURNING seq, hash, prev_hash)
-     UPDATE audit_head SET seq = row.seq, hash = row.hash FROM row WHERE audit_head.id = 1 RETURNING row.seq, row.hash, row.prev_hash`,
-    [time, time, entry.actor, entry.action, entry.subject, entry.publicPayload ? publicPayload : null, privatePayload, privateDigest],
+       SELECT chain.seq, v.time, v.actor, v.action, v.subject, v.public_payload, v.private_payload, v.private_digest, chain.prev_hash, chain.hash, 2
+         FROM chain JOIN v USING (ord) ORDER BY chain.seq
+       RETURNING seq, hash, prev_hash),
+     moved AS (
+       UPDATE audit_head SET seq = last.seq, hash = last.hash FROM (SELECT seq, hash FROM row ORDER BY seq DESC LIMIT 1) last WHERE audit_head.id = 1 RETURNING 1)
+     SELECT row.seq, row.hash, row.prev_hash, (SELECT count(*) FROM moved) AS moved FROM row ORDER BY row.seq`,
+    [JSON.stringify(rows)],
   );
-  const seq = Number(rows[0].seq);
-  const hash: string = rows[0].hash;
-  invariant(
-    hash === chainHash({ hashVersion: HASH_VERSION, seq, time, actor: entry.actor, action: entry.action, subject: entry.subject, publicPayload, privateDigest, prevHash: rows[0].prev_hash }),
-    'the chain hash computed in SQL differs from chainHash()',
-  );
-  return { seq, hash };
+  invariant(out.length === entries.length && Number(out[0].moved) === 1, 'every audit row was appended and the head moved');
+  return out.map((r: { seq: number; hash: string; prev_hash: string }, i: number) => {
+    const x = rows[i]!;
+    const seq = Number(r.seq);
+    invariant(i === 0 || r.prev_hash === out[i - 1].hash, 'the audit rows of one append link in order');
+    invariant(
+      r.hash === chainHash({ hashVersion: HASH_VERSION, seq, time, actor: x.actor, action: x.action, subject: x.subject, publicPayload: x.public_payload ?? 'null', privateDigest: x.private_digest, prevHash: r.prev_hash }),
+      'the chain hash computed in SQL differs from chainHash()',
+    );
+    return { seq, hash: r.hash };
+  });
 }
 
 export async function auditHead(db: Db): Promise<{ seq: number; hash: string }> {

@@ -55,7 +55,7 @@ try {
   let pub;
   if (kind === 'aid-disclosure') {
     const params = { from: date('from', true)!, to: date('to', true)!, ...(opt.fund ? { fund: opt.fund } : {}) };
-    pub = await publishReport(service.ctx.db, kind, params, aidDisclosure, sink, { actor, progress });
+    pub = await publishReport(service.ctx.db, kind, params, aidDisclosure, sink, { actor, progress, aidRulesName: config.aidRulesName });
   } else if (kind === 'fund-statement') {
     if (!opt.fund) usage('--fund is required for fund-statement');
     pub = await publishReport(service.ctx.db, kind, { fund: opt.fund, from: date('from', true)!, to: date('to', true)! }, fundStatementReport, sink, { actor });

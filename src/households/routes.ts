@@ -5,8 +5,9 @@ import type { SessionUser } from '../auth';
 import { defineRoute, type AppContext } from '../http/route';
 import { dateSchema, shanghaiDate } from '../platform/clock';
 import { intCursor, pageQuery } from '../platform/paging';
+import { sortQuery } from '../platform/list-sort';
 import { CATEGORIES, CAUSES, STATUSES, idNumberProblem, normalizeIdNumber, type AssessmentInput, type HouseholdChange, type HouseholdInput, type TransitionInput } from './model';
-import { addAssessment, archiveHousehold, createHousehold, exitHousehold, getHousehold, listHouseholds, returnHousehold, updateHousehold, type HouseholdQuery } from './service';
+import { HOUSEHOLD_SORTS, addAssessment, archiveHousehold, createHousehold, exitHousehold, getHousehold, listHouseholds, returnHousehold, updateHousehold, type HouseholdQuery } from './service';
 import { exitCandidates, getTarget, setTarget, targetProgress } from './targets';
 
 const WRITERS = ['officer', 'admin'] as const;
@@ -89,10 +90,10 @@ export function householdRoutes(app: AppContext) {
   });
   defineRoute<unknown, HouseholdQuery>(r, app, {
     method: 'get', path: '/households', tag: 'households', access: READERS,
-    summary: 'Household files, newest first; filters district, status, category, cause, q (name, or a full ID number)',
+    summary: 'Household files, newest first; filters district, status, category, cause, q (name, or a full ID number); sort= one of id, createdAt, headName, district, status, category, perCapitaIncome, memberCount (- for descending); withTotal=true adds total',
     query: Joi.object({
       district: Joi.string().max(8), status: Joi.string().valid(...STATUSES), category: Joi.string().valid(...CATEGORIES),
-      cause: Joi.string().valid(...CAUSES), q: Joi.string().trim().min(1).max(50), ...pageQuery, cursor: intCursor,
+      cause: Joi.string().valid(...CAUSES), q: Joi.string().trim().min(1).max(50), ...pageQuery, ...sortQuery(HOUSEHOLD_SORTS),
     }),
     handler: async ({ user, query }) => listHouseholds(app.db, user!, query),
   });

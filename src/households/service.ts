@@ -5,7 +5,8 @@ import { badRequest, conflict, forbidden, invalidState, notFound, unprocessable 
 import { Decimal, money } from '../platform/money';
 import { decryptPersonal, encryptPersonal, keyedHash } from '../platform/personal-data';
 import { maskIdNumber, maskName, maskPhone } from '../platform/masking';
-import { pageOf, type Page } from '../platform/paging';
+import type { Page } from '../platform/paging';
+import { sortedPage, type SortedListQuery, type SortSpec } from '../platform/list-sort';
 import { appendAudit } from '../audit';
 import { canSeeDistrict, districtScope, type SessionUser } from '../auth';
 import { districtExists } from '../reference';
@@ -171,9 +172,10 @@ async function assertNoActiveFile(db: Db, actor: SessionUser, hash: string, exce
   if (disclose) {
     throw conflict('duplicate_household', `an active household file for this ID number already exists: household ${other.id} (${other.district})`, {
       field: 'idNumber', householdId: other.id, district: other.district,
-    });
+    }).zh(`该身份证号已有在档家庭：档案 ${other.id}（${other.district} 区）`);
   }
-  throw conflict('duplicate_household', '该身份证号已有在档家庭，请联系市总工会核实 · an active household file for this ID number already exists: please contact the city office (市总工会)', { field: 'idNumber' });
+  throw conflict('duplicate_household', '该身份证号已有在档家庭，请联系市总工会核实 · an active household file for this ID number already exists: please contact the city office (市总工会)', { field: 'idNumber' })
+    .zh('该身份证号已有在档家庭，请联系市总工会核实');
 }
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
@@ -190,7 +192,7 @@ function validIdNumber(raw: string) {
 export async function createHousehold(trx: Knex.Transaction, actor: SessionUser, input: HouseholdInput) {
   const idNumber = validIdNumber(input.idNumber);
   if (!(await districtExists(trx, input.district))) throw fieldError('district', `is not a district code (${input.district})`);
-  if (!canWriteDistrict(actor, input.district)) throw forbidden(`you may file households only in your own district (${actor.district ?? 'none'})`);
+  if (!canWriteDistrict(actor, input.district)) throw forbidden(`you may file households only in your own district (${actor.district ?? 'none'})`).zh(`只能在本区（${actor.district ?? '无'}）建档`);
   const hash = keyedHash(idNumber);
   await assertNoActiveFile(trx, actor, hash);
   const now = clock.now();
@@ -244,18 +246,32 @@ export async function getHousehold(db: Db, viewer: SessionUser, id: number) {
   return { ...fileView(row, viewer), assessments: assessments.map(assessmentView), history: events.map(eventView) };
 }
 
-export interface HouseholdQuery {
+export interface HouseholdQuery extends SortedListQuery {
   district?: string;
   status?: HouseholdStatus;
   category?: string;
   cause?: string;
   q?: string;
-  limit: number;
-  cursor?: string;
 }
 
-export async function listHouseholds(db: Db, viewer: SessionUser, query: HouseholdQuery): Promise<Page<HouseholdSummaryView>> {
-  const q = db('households').orderBy('id', 'desc').limit(query.limit + 1);
+/** GET /households?sort=: the columns a list may be sorted by (src/platform/list-sort.ts). */
+export const HOUSEHOLD_SORTS: SortSpec = {
+  id: { expr: 'id', type: 'integer' },
+  createdAt: { expr: 'created_at', type: 'timestamptz' },
+  headName: { expr: 'head_name', type: 'text' },
+  district: { expr: 'district', type: 'text' },
+  status: { expr: 'status', type: 'text' },
+  category: { expr: 'category', type: 'text' },
+  // The income the lists show: the latest assessment's, the intake figure while there is none.
+  perCapitaIncome: {
+    expr: `COALESCE((SELECT a.per_capita_income FROM household_assessments a WHERE a.household_id = households.id ORDER BY a.date DESC, a.id DESC LIMIT 1), trunc(monthly_income / member_count, 2))`,
+    type: 'numeric',
+  },
+  memberCount: { expr: 'member_count', type: 'integer' },
+};
+
+export async function listHouseholds(db: Db, viewer: SessionUser, query: HouseholdQuery): Promise<Page<HouseholdSummaryView> & { total?: number }> {
+  const q = db('households').select('households.*');
   const scope = districtScope(viewer);
   if (scope) q.where({ district: scope });
   if (query.district) q.where({ district: query.district });
@@ -268,9 +284,17 @@ export async function listHouseholds(db: Db, viewer: SessionUser, query: Househo
     if (/^\d{17}[\dX]$/.test(asId)) q.where({ id_number_hash: keyedHash(asId) });
     else q.whereRaw(`head_name ILIKE ? ESCAPE '\\'`, [`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
   }
-  if (query.cursor) q.where('id', '<', Number(query.cursor));
-  const rows = await q;
-  return pageOf(rows.map(summaryView), query.limit, (r) => r.id);
+  const page = await sortedPage(db, q, { spec: HOUSEHOLD_SORTS, sort: query.sort, cursor: query.cursor, limit: query.limit, withTotal: query.withTotal });
+  // The latest assessment of each file: lists show today's income, not the intake figure.
+  const latest = new Map<number, { date: string; perCapitaIncome: string }>();
+  const ids = page.items.map((r: any) => r.id as number);
+  if (ids.length) {
+    const la = await db('household_assessments').whereIn('household_id', ids)
+      .distinctOn('household_id').orderBy([{ column: 'household_id' }, { column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .select('household_id', 'date', 'per_capita_income');
+    for (const a of la) latest.set(a.household_id, { date: a.date, perCapitaIncome: money(a.per_capita_income) });
+  }
+  return { ...page, items: page.items.map((r: any) => ({ ...summaryView(r), latestAssessment: latest.get(r.id) ?? null })) };
 }
 
 const SIMPLE_FIELDS: [keyof HouseholdChange, string][] = [
@@ -280,7 +304,7 @@ const SIMPLE_FIELDS: [keyof HouseholdChange, string][] = [
 
 export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser, id: number, change: HouseholdChange) {
   const row = await loadWritable(trx, actor, id);
-  if (row.status === 'archived') throw invalidState(`household ${id} is archived and cannot be changed`, { status: row.status });
+  if (row.status === 'archived') throw invalidState(`household ${id} is archived and cannot be changed`, { status: row.status }).zh(`档案 ${id} 已归档，不能修改`);
   const patch: Record<string, unknown> = {};
   const changes: { field: string; old?: unknown; new?: unknown; changed?: true; healthOrWorkChanged?: true }[] = [];
 
@@ -357,7 +381,7 @@ export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser,
 
 export async function addAssessment(trx: Knex.Transaction, actor: SessionUser, id: number, input: AssessmentInput) {
   const row = await loadWritable(trx, actor, id);
-  if (row.status === 'archived') throw invalidState(`household ${id} is archived`, { status: row.status });
+  if (row.status === 'archived') throw invalidState(`household ${id} is archived`, { status: row.status }).zh(`档案 ${id} 已归档，不能录入核查`);
   const pc = perCapita(input.monthlyIncome, input.memberCount);
   const [a] = await trx('household_assessments')
     .insert({
@@ -391,14 +415,19 @@ export async function exitThreshold(db: Db, district: string, defaultThreshold: 
   return money(o ? o.threshold : defaultThreshold);
 }
 
+// The Chinese of statuses and steps, for the refusals people read (messageZh).
+const STATUS_ZH: Record<string, string> = { registered: '在档', assisted: '已救助', exited: '已脱困', returned: '返困', archived: '已归档' };
+const STEP_ZH: Record<string, string> = { exit: '标记脱困', return: '标记返困', archive: '归档', assist: '标记已救助' };
+
 function assertTransition(row: any, kind: Transition, date: string) {
   const allowed = TRANSITIONS[kind] as readonly string[];
   if (!allowed.includes(row.status)) {
-    throw invalidState(`household ${row.id} is ${row.status}: ${kind} needs one of ${allowed.join(', ')}`, { status: row.status, action: kind, allowedFrom: allowed });
+    throw invalidState(`household ${row.id} is ${row.status}: ${kind} needs one of ${allowed.join(', ')}`, { status: row.status, action: kind, allowedFrom: allowed })
+      .zh(`档案 ${row.id} 当前为「${STATUS_ZH[row.status] ?? row.status}」，不能${STEP_ZH[kind] ?? kind}（须为：${allowed.map((a) => STATUS_ZH[a] ?? a).join('、')}）`);
   }
   // The first aid payment may be dated before the file was opened (an applicant's file); other steps keep order.
   if (kind !== 'assist' && date < row.status_date) {
-    throw fieldError('date', `must not be before the household's last status date (${row.status_date})`);
+    throw fieldError('date', `must not be before the household's last status date (${row.status_date})`).zh(`日期不能早于档案上次状态变更日期（${row.status_date}）`);
   }
 }
 
@@ -441,6 +470,10 @@ export async function exitHousehold(trx: Knex.Transaction, actor: SessionUser, i
         perCapitaIncome: a ? money(a.per_capita_income) : null,
         shortfall: a ? money(new Decimal(threshold).minus(a.per_capita_income)) : null,
       },
+    ).zh(
+      a
+        ? `最近一次收入核查（${a.date}）人均月收入 ${money(a.per_capita_income)} 元，低于脱困标准 ${threshold} 元（差 ${money(new Decimal(threshold).minus(a.per_capita_income))} 元）`
+        : `${windowFrom} 至 ${input.date} 之间没有收入核查（脱困须有 ${EXIT_ASSESSMENT_WINDOW_DAYS} 天内的核查）`,
     );
   }
   await transition(trx, actor.username, row, 'exit', input, { assessmentId: a.id, assessmentDate: a.date, perCapitaIncome: money(a.per_capita_income), threshold });

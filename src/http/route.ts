@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { AppError, badRequest, forbidden, unauthorized } from '../platform/errors';
 import type { Config } from '../platform/config';
 import type { Role, SessionUser } from '../auth/model';
-import { runIdempotent } from './idempotency';
+import { claimOf, runIdempotent, type IdempotencyClaim, type WriteResult } from './idempotency';
 
 export interface AppContext {
   config: Config;
@@ -27,6 +27,8 @@ export interface HandlerContext<B = any, Q = any, P = any> {
   params: P;
   /** For `write` routes: the one transaction every change of this request (and its audit row) goes into. */
   trx: Knex.Transaction;
+  /** For `ownTransaction` routes: the Idempotency-Key claim to make in the handler's own transaction, if a key was sent. */
+  idempotency?: IdempotencyClaim;
 }
 
 export interface RouteSpec<B = any, Q = any, P = any> {
@@ -43,6 +45,11 @@ export interface RouteSpec<B = any, Q = any, P = any> {
   write?: boolean;
   /** A money-moving POST: honours Idempotency-Key (header) or idempotencyKey (body). Implies write. */
   idempotent?: boolean;
+  /**
+   * The handler opens its own transaction(s) and claims the idempotency key itself (ctx.idempotency; no ctx.trx)
+   * and answers with {status, body}: postings handed to the group-commit batcher (src/ledger/batch.ts).
+   */
+  ownTransaction?: boolean;
   /** Status of a successful JSON answer (default 200). */
   status?: number;
   /** Non-JSON answers (PDF, CSV) write to res themselves; the OpenAPI document names the media type. */
@@ -112,6 +119,13 @@ export function defineRoute<B = any, Q = any, P = any>(router: Router, app: AppC
     if (!spec.write && !spec.idempotent) {
       const out = await spec.handler(base as HandlerContext<B, Q, P>);
       if (!res.headersSent) res.status(spec.status ?? 200).json(out);
+      return;
+    }
+
+    if (spec.ownTransaction) {
+      const idempotency = key && user ? claimOf({ userId: user.id, key, method: spec.method, path: req.originalUrl.split('?')[0]!, body: rawBody }) : undefined;
+      const { status, body: out } = (await spec.handler({ ...base, idempotency } as HandlerContext<B, Q, P>)) as WriteResult;
+      if (!res.headersSent) res.status(status).json(out);
       return;
     }
 

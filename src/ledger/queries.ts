@@ -7,6 +7,7 @@ import type { Db } from '../platform/db';
 import { invariant, notFound } from '../platform/errors';
 import { Decimal, money, sum } from '../platform/money';
 import type { Page } from '../platform/paging';
+import { sortedPage, type SortedListQuery, type SortSpec } from '../platform/list-sort';
 import {
   AID_PAYABLE, BANK, CASH, DONATION_INCOME, INTERNAL_ACCOUNTS, TRANSFER_IN, TRANSFER_OUT, monthOf, nextMonth,
   type Account, type Fund, type FundBalance, type JournalEntry, type JournalLine,
@@ -99,23 +100,35 @@ export async function getEntry(db: Db, id: number): Promise<JournalEntry | undef
   return (await entriesWithLines(db, rows))[0];
 }
 
-export interface EntryQuery {
+export interface EntryQuery extends SortedListQuery {
   fund?: string;
   account?: string;
   from?: string;
   to?: string;
   source?: string;
-  limit: number;
-  cursor?: string;
+  /** Part of the entry number or description. */
+  q?: string;
 }
 
-/** Newest first; the cursor is the last id of the page. */
-export async function listEntries(db: Db, q: EntryQuery): Promise<Page<JournalEntry>> {
-  const query = db('journal_entries as e').select('e.*').orderBy('e.id', 'desc').limit(q.limit + 1);
-  if (q.cursor) query.where('e.id', '<', Number(q.cursor));
+/** GET /journal-entries?sort=: the columns a list may be sorted by (src/platform/list-sort.ts). */
+export const ENTRY_SORTS: SortSpec = {
+  id: { expr: 'e.id', type: 'bigint' },
+  date: { expr: 'e.date', type: 'date' },
+  number: { expr: 'e.number', type: 'text' },
+  source: { expr: 'e.source', type: 'text' },
+  createdAt: { expr: 'e.created_at', type: 'timestamptz' },
+};
+
+/** Newest first; the cursor is the last id of the page (or, with sort=, a sorted-list cursor). */
+export async function listEntries(db: Db, q: EntryQuery): Promise<Page<JournalEntry> & { total?: number }> {
+  const query = db('journal_entries as e').select('e.*');
   if (q.from) query.where('e.date', '>=', q.from);
   if (q.to) query.where('e.date', '<=', q.to);
   if (q.source) query.where('e.source', q.source);
+  if (q.q) {
+    const like = `%${q.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query.where((w) => w.whereRaw(`e.number ILIKE ? ESCAPE '\\'`, [like]).orWhereRaw(`e.description ILIKE ? ESCAPE '\\'`, [like]));
+  }
   if (q.fund || q.account) {
     query.whereExists(function (this: Knex.QueryBuilder) {
       this.select(db.raw('1')).from('journal_lines as l').whereRaw('l.entry_id = e.id');
@@ -123,9 +136,8 @@ export async function listEntries(db: Db, q: EntryQuery): Promise<Page<JournalEn
       if (q.account) this.where('l.account', q.account);
     });
   }
-  const rows = await query;
-  const page = rows.slice(0, q.limit);
-  return { items: await entriesWithLines(db, page), nextCursor: rows.length > q.limit ? String(page[page.length - 1].id) : null };
+  const page = await sortedPage<any>(db, query, { spec: ENTRY_SORTS, sort: q.sort, cursor: q.cursor, limit: q.limit, withTotal: q.withTotal, idColumn: 'e.id' });
+  return { ...page, items: await entriesWithLines(db, page.items) };
 }
 
 // ───────────────────────────── balances ─────────────────────────────

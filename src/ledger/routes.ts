@@ -3,13 +3,17 @@ import Joi from 'joi';
 import { defineRoute, type AppContext } from '../http/route';
 import { dateSchema, shanghaiDate } from '../platform/clock';
 import { amountSchema } from '../platform/money';
-import { intCursor, pageQuery } from '../platform/paging';
+import { pageQuery } from '../platform/paging';
 import { BANK_ACCOUNT, FUND_CODE, FUND_KINDS, LIMITS, SOURCES, type LineInput } from './model';
 import {
-  financialPosition, fundBalance, getEntry, getFund, listAccounts, listEntries, listFundsPage, listPeriods, statementOfActivities, trialBalance,
+  ENTRY_SORTS, financialPosition, fundBalance, getEntry, getFund, listAccounts, listEntries, listFundsPage, listPeriods, statementOfActivities, trialBalance,
 } from './queries';
-import { closePeriod, createFund, setFundBankAccount, postJournalEntry, recordAllocation, recordDonation, reverseEntry, type AllocationInput, type DonationInput, type NewFund } from './service';
-import { notFound } from '../platform/errors';
+import type { EntryQuery } from './queries';
+import { sortQuery } from '../platform/list-sort';
+import { closePeriod, createFund, setFundBankAccount, recordAllocation, recordDonation, reverseEntry, type AllocationInput, type DonationInput, type NewFund } from './service';
+import { badRequest, notFound } from '../platform/errors';
+import { claimOf } from '../http/idempotency';
+import { MAX_BATCH, MAX_BATCH_LINES, PostingBatcher, tooManyLines } from './batch';
 
 // Who may do what (README role × endpoint table, docs/ledger.md):
 //  - money moves (entries, reversals, donations, allocations, closing a month): finance only — an admin
@@ -36,6 +40,13 @@ const line = Joi.object({
   householdId: dbInt,
   aidCaseId: dbInt,
 }).xor('debit', 'credit').messages({ 'object.xor': 'a line is either a debit or a credit, not both', 'object.missing': 'a line needs a debit or a credit' });
+const entrySchema = Joi.object({
+  date: dateSchema().required(),
+  description: Joi.string().min(1).max(LIMITS.description).required(),
+  sourceRef: Joi.string().max(LIMITS.sourceRef),
+  lines: Joi.array().items(line).min(2).max(LIMITS.lines).required(),
+});
+type EntryBody = { date: string; description: string; sourceRef?: string; lines: LineInput[] };
 const idParam = Joi.object({ id: Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER).required() });
 
 export function ledgerRoutes(app: AppContext) {
@@ -88,21 +99,46 @@ export function ledgerRoutes(app: AppContext) {
     handler: async () => ({ items: await listAccounts(app.db), nextCursor: null }),
   });
 
-  defineRoute<{ date: string; description: string; sourceRef?: string; lines: LineInput[] }>(r, app, {
+  const batcher = new PostingBatcher(app.db);
+  defineRoute<EntryBody>(r, app, {
     method: 'post', path: '/journal-entries', tag: 'ledger', access: WRITE, idempotent: true, status: 201,
     summary: 'Post a manual journal entry: 2–200 lines, balanced per fund (422 unbalanced_entry), no 1001/1002 overdraft at its date or any later date (409 insufficient_funds), not dated after today (422 future_date)',
-    body: Joi.object({
-      date: dateSchema().required(),
-      description: Joi.string().min(1).max(LIMITS.description).required(),
-      sourceRef: Joi.string().max(LIMITS.sourceRef),
-      lines: Joi.array().items(line).min(2).max(LIMITS.lines).required(),
-    }),
-    handler: async ({ trx, user, body }) => postJournalEntry(trx, user!.username, { ...body, source: 'manual' }),
+    body: entrySchema,
+    // Group commit (src/ledger/batch.ts): the batcher owns the transaction and claims the key in it.
+    ownTransaction: true,
+    handler: async ({ user, body, idempotency }) => batcher.post(user!.username, { ...body, source: 'manual' }, idempotency),
   });
-  defineRoute<unknown, { fund?: string; account?: string; from?: string; to?: string; source?: string; limit: number; cursor?: string }>(r, app, {
+  defineRoute<{ atomic?: boolean; entries: (EntryBody & { idempotencyKey?: string })[] }>(r, app, {
+    method: 'post', path: '/journal-entries/batch', tag: 'ledger', access: WRITE, idempotent: true, status: 201,
+    summary: `Post up to ${MAX_BATCH} manual entries in one request, each with its own idempotencyKey (a retry of an entry gives its first answer, as POST /journal-entries with that key would). atomic (default true): all or nothing, 201, or the first refusal's status and code with every refusal in details; atomic=false: 200 with one result per entry`,
+    body: Joi.object({
+      atomic: Joi.boolean().strict(),
+      entries: Joi.array().items(entrySchema.keys({ idempotencyKey: Joi.string().min(1).max(200).pattern(/^[\x21-\x7e]+$/) })).min(1).max(MAX_BATCH).required()
+        .messages({ 'array.max': `a batch holds at most ${MAX_BATCH} entries` }),
+    }),
+    ownTransaction: true,
+    handler: async ({ user, body, req, idempotency }) => {
+      const lines = body.entries.reduce((n, e) => n + e.lines.length, 0);
+      if (lines > MAX_BATCH_LINES) throw tooManyLines(lines);
+      const keys = body.entries.flatMap((e) => (e.idempotencyKey ? [e.idempotencyKey] : []));
+      if (new Set(keys).size < keys.length) throw badRequest('two entries of the batch have the same idempotencyKey', [{ in: 'body', path: 'entries', message: 'idempotency keys must differ' }]);
+      // Each entry's key is claimed as POST /journal-entries would claim it: the same key and entry there or here give one posting.
+      const singlePath = req.originalUrl.split('?')[0]!.replace(/\/batch$/, '');
+      const raw = (req.body as { entries: Record<string, unknown>[] }).entries;
+      const entries = body.entries.map(({ idempotencyKey, ...entry }, i) => {
+        const { idempotencyKey: _k, ...rawEntry } = raw[i]!;
+        return {
+          input: { ...entry, source: 'manual' as const },
+          claim: idempotencyKey ? claimOf({ userId: user!.id, key: idempotencyKey, method: 'post', path: singlePath, body: rawEntry }) : undefined,
+        };
+      });
+      return batcher.postBatch(user!.username, body.atomic ?? true, entries, idempotency);
+    },
+  });
+  defineRoute<unknown, EntryQuery>(r, app, {
     method: 'get', path: '/journal-entries', tag: 'ledger', access: BOOKS,
-    summary: 'Journal entries with their lines, newest first; filter by fund, account, date range, source',
-    query: Joi.object({ fund: fundCode, account: accountCode, from: dateSchema(), to: dateSchema(), source: Joi.string().valid(...SOURCES), ...pageQuery, cursor: intCursor }),
+    summary: 'Journal entries with their lines, newest first; filter by fund, account, date range, source; q searches the number and description; sort= one of id, date, number, source, createdAt (- for descending); withTotal=true adds total',
+    query: Joi.object({ fund: fundCode, account: accountCode, from: dateSchema(), to: dateSchema(), source: Joi.string().valid(...SOURCES), q: Joi.string().trim().max(100).allow(''), ...pageQuery, ...sortQuery(ENTRY_SORTS) }),
     handler: async ({ query }) => listEntries(app.db, query),
   });
   defineRoute<unknown, unknown, { id: number }>(r, app, {

@@ -1,15 +1,15 @@
 // Ledger writes: funds, postings (with reversals, donations and allocations on top) and period closing.
 // Every write runs in the caller's transaction and appends its audit row last (appendAudit takes the chain lock).
 import type { Knex } from 'knex';
-import { appendAudit } from '../audit';
+import { appendAudit, type AuditEntry } from '../audit';
 import { clock, shanghaiDate } from '../platform/clock';
 import type { Db } from '../platform/db';
-import { badRequest, conflict, invalidState, invariant, notFound, unprocessable } from '../platform/errors';
+import { AppError, badRequest, conflict, invalidState, invariant, notFound, unprocessable } from '../platform/errors';
 import { maskName } from '../platform/masking';
 import { Decimal, money } from '../platform/money';
 import {
-  BANK, BANK_ACCOUNT, DONATION_INCOME, FUND_CODE, LIMITS, NO_OVERDRAFT_ACCOUNTS, SOURCES, TRANSFER_IN, TRANSFER_OUT,
-  monthOf, netByKey, nextMonth, totalDebits, unbalancedFund,
+  BANK, BANK_ACCOUNT, DONATION_INCOME, FUND_CODE, LIMITS, SOURCES, TRANSFER_IN, TRANSFER_OUT,
+  monthOf, nextMonth, totalDebits, unbalancedFund,
   type EntryInput, type Fund, type FundKind, type JournalEntry,
 } from './model';
 import { getEntry, getFund, knownAccounts, loadFunds } from './queries';
@@ -121,8 +121,10 @@ function validateEntry(input: EntryInput) {
   if (problems.length) throw badRequest(`the journal entry is not valid: ${problems[0]!.path} ${problems[0]!.message}`, problems);
 }
 
-/** The advisory-lock key postings take shared and a close takes exclusive (see closedThrough). */
+/** The advisory-lock key postings take shared (in ledger_post_entries) and a close takes exclusive (see closedThrough). */
 const PERIOD_LOCK = 7_310_100;
+/** The advisory-lock space of reversals: (REVERSAL_LOCK, entry id). */
+const REVERSAL_LOCK = 7_310_101;
 
 /**
  * The latest closed month. A posting takes the period lock shared, a close takes it exclusive, so a posting
@@ -137,105 +139,127 @@ async function closedThrough(trx: Knex.Transaction, lock: 'share' | 'update'): P
   return row.rows[0]?.closed_through ?? null;
 }
 
-/**
- * Locks the balance rows of the given (account, fund) keys and returns them.
- *
- * Why this prevents overdraft under concurrency: every posting locks the rows it will change with
- * SELECT … ORDER BY account, fund FOR UPDATE, i.e. always in the same (account, fund) order. Two postings on
- * the same fund's 1002 therefore queue on that row: the second reads the balance the first committed, so
- * its overdraft check is made against the true balance (READ COMMITTED re-reads the locked row). A fixed
- * order means two postings touching the same rows can never wait on each other in a cycle (no deadlock);
- * SERIALIZABLE with retries would also be correct but turns every contended payment into a retry storm.
- * The CHECK ledger_balances_no_overdraft is the database's own guarantee behind this.
- */
-export async function lockBalances(trx: Knex.Transaction, keys: { account: string; fund: string }[]) {
-  const sorted = [...new Map(keys.map((k) => [`${k.account}\u0000${k.fund}`, k])).values()].sort((a, b) =>
-    a.account === b.account ? (a.fund < b.fund ? -1 : a.fund > b.fund ? 1 : 0) : a.account < b.account ? -1 : 1,
-  );
-  const select = async () => {
-    const values = sorted.map(() => '(?, ?)').join(', ');
-    const res = await trx.raw(
-      `SELECT account, fund, debit_total, credit_total FROM ledger_balances WHERE (account, fund) IN (${values}) ORDER BY account, fund FOR UPDATE`,
-      sorted.flatMap((k) => [k.account, k.fund]),
-    );
-    return res.rows as { account: string; fund: string; debit_total: string; credit_total: string }[];
-  };
-  let rows = await select();
-  if (rows.length < sorted.length) {
-    // Only if an account was added after the fund: create its missing rows (in the same order), then lock.
-    for (const k of sorted) await trx.raw('INSERT INTO ledger_balances (account, fund) VALUES (?, ?) ON CONFLICT DO NOTHING', [k.account, k.fund]);
-    rows = await select();
-  }
-  invariant(rows.length === sorted.length, 'every (account, fund) of a posting has a balance row');
-  return new Map(rows.map((r) => [`${r.account}\u0000${r.fund}`, r]));
+/** Funds known to exist: a fund is never deleted nor renamed, so a code seen once stays good (no negative caching). */
+const fundsSeen = new Set<string>();
+
+async function unknownFundCodes(db: Db, codes: string[]): Promise<Set<string>> {
+  const missing = [...new Set(codes)].filter((c) => !fundsSeen.has(c));
+  if (missing.length) for (const code of (await loadFunds(db, missing)).keys()) fundsSeen.add(code);
+  return new Set(missing.filter((c) => !fundsSeen.has(c)));
 }
 
 /**
- * No overdraft at any date: applies a posting's net change of 1001/1002 per fund to the running end-of-day
- * balances (ledger_daily_balances) from its date on, in one statement, or, if that would leave any of those
- * days negative, writes nothing and returns the first such day (per account, fund, date order).
- *
- * The caller holds the ledger_balances row locks of these (account, fund), and every writer of their day rows
- * holds them too, so the statement sees the latest committed rows and no one else changes them meanwhile.
- * The row of `date` is created from the previous day's closing if missing, then it and every later row get
- * the change: cost O(days with activity from `date` on) — one row for a posting dated today. The CHECK
- * ledger_daily_balances_no_overdraft is the database's own guarantee behind the check made here.
- * `dryRun` only looks (used when the total is already short, to name the first negative day).
- * A day already negative from before the rule (a legacy database, see the migration) that this posting
- * would leave negative counts as short too: the CHECK would refuse to write it.
+ * Everything about an entry that needs no lock, done before any is taken (and before a batch's transaction):
+ * the shape, no date after today (422 future_date), accounts and funds exist (400), balanced per fund (422).
+ * Each answer depends only on the entry (and on today, which only moves forward), so a retry that replays a
+ * committed answer passed these too. Throws the AppError the client sees.
  */
-export async function applyDailyBalances(
-  trx: Knex.Transaction,
-  date: string,
-  changes: { account: string; fund: string; debit: Decimal; credit: Decimal }[],
-  dryRun: boolean,
-): Promise<{ account: string; fund: string; date: string; balance: string; required: Decimal } | null> {
-  const deltas = changes.filter((c) => NO_OVERDRAFT_ACCOUNTS.includes(c.account) && !c.debit.eq(c.credit));
-  if (!deltas.length) return null;
-  const values = deltas.map(() => '(?::varchar, ?::varchar, ?::numeric)').join(', ');
-  const res = await trx.raw(
-    `WITH v(account, fund, delta) AS (VALUES ${values}),
-     cur AS (
-       SELECT v.account, v.fund, v.delta,
-              coalesce((SELECT x.closing FROM ledger_daily_balances x WHERE x.account = v.account AND x.fund = v.fund AND x.date <= ?::date
-                         ORDER BY x.date DESC LIMIT 1), 0) AS at_date
-         FROM v),
-     short AS (
-       SELECT cur.account, cur.fund, cur.delta, ?::date AS date, cur.at_date AS closing FROM cur WHERE cur.at_date + cur.delta < 0
-       UNION ALL
-       SELECT cur.account, cur.fund, cur.delta, f.date, f.closing FROM cur
-         CROSS JOIN LATERAL (SELECT x.date, x.closing FROM ledger_daily_balances x
-                              WHERE x.account = cur.account AND x.fund = cur.fund AND x.date > ?::date AND x.closing + cur.delta < 0
-                              ORDER BY x.date LIMIT 1) f),
-     ins AS (
-       INSERT INTO ledger_daily_balances (account, fund, date, closing)
-       SELECT cur.account, cur.fund, ?::date, cur.at_date + cur.delta FROM cur WHERE NOT ?::boolean AND NOT EXISTS (SELECT 1 FROM short)
-       ON CONFLICT (account, fund, date) DO UPDATE SET closing = excluded.closing
-       RETURNING 1),
-     upd AS (
-       UPDATE ledger_daily_balances x SET closing = x.closing + cur.delta FROM cur
-        WHERE x.account = cur.account AND x.fund = cur.fund AND x.date > ?::date AND NOT ?::boolean AND NOT EXISTS (SELECT 1 FROM short)
-       RETURNING 1)
-     SELECT account, fund, date, closing::text AS closing, delta::text AS delta FROM short ORDER BY account, fund, date LIMIT 1`,
-    [...deltas.flatMap((c) => [c.account, c.fund, c.debit.minus(c.credit).toFixed(2)]), date, date, date, date, dryRun, date, dryRun],
-  );
-  const s = res.rows[0] as { account: string; fund: string; date: string; closing: string; delta: string } | undefined;
-  if (!s) return null;
-  const delta = new Decimal(s.delta);
-  return { account: s.account, fund: s.fund, date: s.date, balance: s.closing, required: delta.isNegative() ? delta.negated() : new Decimal(0) };
+export async function checkEntry(db: Db, input: EntryInput): Promise<void> {
+  validateEntry(input);
+  // Money moves on a day that has happened: a future date would count money that has not arrived yet.
+  const today = shanghaiDate();
+  if (input.date > today) {
+    throw unprocessable('future_date', `日期 ${input.date} 晚于今天 ${today} · the date ${input.date} is later than today (${today}, Asia/Shanghai): money can only move on a day that has come`, { date: input.date, today });
+  }
+  const accounts = await knownAccounts(db);
+  const unknownAccounts = [...new Set(input.lines.map((l) => l.account))].filter((a) => !accounts.has(a));
+  if (unknownAccounts.length) {
+    throw badRequest(`unknown account ${unknownAccounts.join(', ')}`, input.lines.flatMap((l, i) => (accounts.has(l.account) ? [] : [{ in: 'body', path: `lines.${i}.account`, message: `unknown account ${l.account}` }])));
+  }
+  const unknown = await unknownFundCodes(db, input.lines.map((l) => l.fund));
+  if (unknown.size) {
+    throw badRequest(`unknown fund ${[...unknown].join(', ')}`, input.lines.flatMap((l, i) => (unknown.has(l.fund) ? [{ in: 'body', path: `lines.${i}.fund`, message: `unknown fund ${l.fund}` }] : [])));
+  }
+  const unbalanced = unbalancedFund(input.lines);
+  if (unbalanced) {
+    throw unprocessable('unbalanced_entry', `the entry does not balance in fund ${unbalanced.fund}: debits − credits = ${money(unbalanced.difference)}`, {
+      fund: unbalanced.fund, difference: money(unbalanced.difference),
+    });
+  }
 }
+
+/** An entry that passed checkEntry, with who posts it. */
+export interface Posting {
+  actor: string;
+  input: EntryInput;
+  reversesId?: number;
+}
+
+export type PostingOutcome = { entry: JournalEntry } | { error: AppError };
+
+type Refusal = { refused: 'period_closed'; period: string; closedThrough: string } | { refused: 'insufficient_funds'; fund: string; account: string; date: string; balance: string; required: string };
+
+function refusalError(r: Refusal): AppError {
+  if (r.refused === 'period_closed') {
+    return conflict('period_closed', `the period ${r.period} is closed (closed through ${r.closedThrough})`, { period: r.period, closedThrough: r.closedThrough });
+  }
+  return conflict(
+    'insufficient_funds',
+    `基金 ${r.fund} 科目 ${r.account} 在 ${r.date} 的余额不足 · fund ${r.fund} would have a negative ${r.account} balance on ${r.date}: ` +
+      `it has ${money(r.balance)} that day; this posting needs ${money(r.required)}`,
+    { fund: r.fund, account: r.account, balance: money(r.balance), required: money(r.required), date: r.date },
+  );
+}
+
+/**
+ * Writes checked entries, in list order, with one call of ledger_post_entries (migrations/20261127_0700): one
+ * round trip for any number of entries. In the database, under the shared period lock and with the balance
+ * rows of the whole list locked once in (account, fund) order (one fixed order: no deadlock; the second of two
+ * payments from one fund sees the first's result), each entry is refused — nothing of it written — if its
+ * month is closed (409 period_closed) or it would leave 1001/1002 of a fund negative at its date or any later
+ * day or in total (409 insufficient_funds, details fund, account, balance, required, date); else its day rows
+ * and balances move, it takes the year's next number (the counter row stays locked until commit: gapless) and
+ * its entry and lines are inserted. A refusal does not stop the entries after it.
+ */
+export async function writeEntries(trx: Knex.Transaction, postings: Posting[]): Promise<PostingOutcome[]> {
+  if (!postings.length) return [];
+  const createdAt = clock.now();
+  const payload = postings.map(({ actor, input, reversesId }) => ({
+    date: input.date, description: input.description, source: input.source, source_ref: input.sourceRef ?? null, reverses_id: reversesId ?? null,
+    created_by: actor, created_at: createdAt.toISOString(),
+    lines: input.lines.map((l) => ({
+      account: l.account, fund: l.fund, debit: l.debit ?? null, credit: l.credit ?? null, memo: l.memo ?? null, household_id: l.householdId ?? null, aid_case_id: l.aidCaseId ?? null,
+    })),
+  }));
+  const { rows } = await trx.raw('SELECT ledger_post_entries(?::jsonb) AS out', [JSON.stringify(payload)]);
+  const out = rows[0].out as ({ id: number; number: string; lineIds: number[] } | Refusal)[];
+  invariant(out.length === postings.length, 'ledger_post_entries answers once per entry');
+  return out.map((r, i) => {
+    if ('refused' in r) return { error: refusalError(r) };
+    const { actor, input, reversesId } = postings[i]!;
+    // The entry as stored (built from what was inserted, to spare a read: the columns are exactly these).
+    const entry: JournalEntry = {
+      id: Number(r.id), number: r.number, date: input.date, description: input.description, source: input.source, sourceRef: input.sourceRef ?? null,
+      reversesId: reversesId ?? null, reversedById: null, createdBy: actor, createdAt: createdAt.toISOString(),
+      lines: input.lines.map((l, j) => ({
+        id: Number(r.lineIds[j]), lineNo: j + 1, account: l.account, fund: l.fund, debit: l.debit ? money(l.debit) : null, credit: l.credit ? money(l.credit) : null,
+        memo: l.memo ?? null, householdId: l.householdId ?? null, aidCaseId: l.aidCaseId ?? null,
+      })),
+    };
+    return { entry };
+  });
+}
+
+/** The audit row of a posting: public payload accounts, funds and amounts; descriptions and memos private. */
+export function postingAudit(actor: string, input: EntryInput, entry: JournalEntry, a: AuditSpec): AuditEntry {
+  return {
+    actor, action: a.action, subject: `journal-entry:${entry.number}`,
+    publicPayload: { number: entry.number, date: entry.date, source: entry.source, amount: money(totalDebits(input.lines)), lines: publicLines(entry), ...a.publicPayload },
+    privatePayload: { id: entry.id, description: input.description, sourceRef: input.sourceRef ?? null, lines: input.lines, ...a.privatePayload },
+  };
+}
+
+export const POSTED: AuditSpec = { action: 'ledger.posted' };
 
 function publicLines(entry: JournalEntry) {
   return entry.lines.map((l) => ({ account: l.account, fund: l.fund, debit: l.debit, credit: l.credit }));
 }
 
 /**
- * The one way money enters the ledger. In order: validate; refuse a date after today (422 future_date);
- * check accounts and funds exist; balance per fund; period open (shared period lock); lock balance rows in
- * (account, fund) order; refuse an overdraft of 1001/1002 in total or at any day from the entry's date on,
- * else move the running day balances (applyDailyBalances); update the balances; take the year's next number
- * (the counter row stays locked until commit, so numbers are gapless: a rolled-back posting gives its number
- * back); insert the entry and its lines; `after` (reversal or donation rows); audit row last.
+ * The one way money enters the ledger (a batch of manual postings goes the same way: src/ledger/batch.ts).
+ * checkEntry (no lock), then writeEntries (one round trip: period, balance locks, no overdraft in total or at
+ * any day from the entry's date on, day balances, balances, gapless number, entry and lines), then `after`
+ * (reversal or donation rows), then the audit row last.
  */
 async function post(
   trx: Knex.Transaction,
@@ -244,110 +268,12 @@ async function post(
   audit: (entry: JournalEntry) => AuditSpec,
   opts: { reversesId?: number; after?: (entry: JournalEntry) => Promise<void> } = {},
 ): Promise<JournalEntry> {
-  validateEntry(input);
-  // Money moves on a day that has happened: a future date would count money that has not arrived yet.
-  const today = shanghaiDate();
-  if (input.date > today) {
-    throw unprocessable('future_date', `日期 ${input.date} 晚于今天 ${today} · the date ${input.date} is later than today (${today}, Asia/Shanghai): money can only move on a day that has come`, { date: input.date, today });
-  }
-  const accounts = await knownAccounts(trx);
-  const unknownAccounts = [...new Set(input.lines.map((l) => l.account))].filter((a) => !accounts.has(a));
-  if (unknownAccounts.length) {
-    throw badRequest(`unknown account ${unknownAccounts.join(', ')}`, input.lines.flatMap((l, i) => (accounts.has(l.account) ? [] : [{ in: 'body', path: `lines.${i}.account`, message: `unknown account ${l.account}` }])));
-  }
-  const funds = await loadFunds(trx, [...new Set(input.lines.map((l) => l.fund))]);
-  const unknownFunds = input.lines.flatMap((l, i) => (funds.has(l.fund) ? [] : [{ in: 'body', path: `lines.${i}.fund`, message: `unknown fund ${l.fund}` }]));
-  if (unknownFunds.length) throw badRequest(`unknown fund ${[...new Set(input.lines.filter((l) => !funds.has(l.fund)).map((l) => l.fund))].join(', ')}`, unknownFunds);
-  const unbalanced = unbalancedFund(input.lines);
-  if (unbalanced) {
-    throw unprocessable('unbalanced_entry', `the entry does not balance in fund ${unbalanced.fund}: debits − credits = ${money(unbalanced.difference)}`, {
-      fund: unbalanced.fund, difference: money(unbalanced.difference),
-    });
-  }
-
-  const closed = await closedThrough(trx, 'share');
-  if (closed && monthOf(input.date) <= closed) {
-    throw conflict('period_closed', `the period ${monthOf(input.date)} is closed (closed through ${closed})`, { period: monthOf(input.date), closedThrough: closed });
-  }
-
-  const changes = netByKey(input.lines);
-  const locked = await lockBalances(trx, changes);
-  let totalShort: { fund: string; account: string; balance: Decimal; required: Decimal } | undefined;
-  for (const c of changes) {
-    if (!NO_OVERDRAFT_ACCOUNTS.includes(c.account)) continue;
-    const row = locked.get(`${c.account}\u0000${c.fund}`)!;
-    const before = new Decimal(row.debit_total).minus(row.credit_total);
-    if (before.plus(c.debit).minus(c.credit).isNegative()) {
-      totalShort = { fund: c.fund, account: c.account, balance: before, required: c.credit.minus(c.debit) };
-      break;
-    }
-  }
-  // By date: still under the balance row locks, so the day rows of these (account, fund) are ours alone.
-  const short = await applyDailyBalances(trx, input.date, changes, !!totalShort);
-  if (short) {
-    throw conflict(
-      'insufficient_funds',
-      `基金 ${short.fund} 科目 ${short.account} 在 ${short.date} 的余额不足 · fund ${short.fund} would have a negative ${short.account} balance on ${short.date}: ` +
-        `it has ${money(short.balance)} that day; this posting needs ${money(short.required)}`,
-      { fund: short.fund, account: short.account, balance: money(short.balance), required: money(short.required), date: short.date },
-    );
-  }
-  if (totalShort) {
-    // Not reachable while the day rows agree with the lines (the last day row is the total); kept as the guard.
-    throw conflict('insufficient_funds', `fund ${totalShort.fund} has ${money(totalShort.balance)} in ${totalShort.account}; this posting needs ${money(totalShort.required)}`, {
-      fund: totalShort.fund, account: totalShort.account, balance: money(totalShort.balance), required: money(totalShort.required), date: input.date,
-    });
-  }
-  const values = changes.map(() => '(?::varchar, ?::varchar, ?::numeric, ?::numeric)').join(', ');
-  await trx.raw(
-    `UPDATE ledger_balances b SET debit_total = b.debit_total + v.d, credit_total = b.credit_total + v.c
-       FROM (VALUES ${values}) AS v(account, fund, d, c) WHERE b.account = v.account AND b.fund = v.fund`,
-    changes.flatMap((c) => [c.account, c.fund, c.debit.toFixed(2), c.credit.toFixed(2)]),
-  );
-
-  // Number, entry and lines in one statement: the year's counter row stays locked until commit (gapless:
-  // a rolled-back posting gives its number back), so the fewer round trips after it, the better.
-  const year = Number(input.date.slice(0, 4));
-  const lineValues = input.lines.map(() => '(?::smallint, ?::varchar, ?::varchar, ?::numeric, ?::numeric, ?::varchar, ?::integer, ?::integer)').join(', ');
-  const inserted = await trx.raw(
-    `WITH c AS (
-       INSERT INTO ledger_counters (year, last) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET last = ledger_counters.last + 1 RETURNING last),
-     e AS (
-       INSERT INTO journal_entries (number, date, description, source, source_ref, reverses_id, created_by, created_at)
-       SELECT ? || '-' || lpad(c.last::text, greatest(6, length(c.last::text)), '0'), ?::date, ?, ?, ?, ?::bigint, ?, ?::timestamptz FROM c
-       RETURNING id, number, created_at),
-     l AS (
-       INSERT INTO journal_lines (entry_id, line_no, date, account, fund, debit, credit, memo, household_id, aid_case_id)
-       SELECT e.id, v.line_no, ?::date, v.account, v.fund, v.debit, v.credit, v.memo, v.household_id, v.aid_case_id
-         FROM e, (VALUES ${lineValues}) AS v(line_no, account, fund, debit, credit, memo, household_id, aid_case_id)
-       RETURNING id, line_no)
-     SELECT e.id, e.number, e.created_at, (SELECT json_agg(json_build_array(l.line_no, l.id)) FROM l) AS lines FROM e`,
-    [
-      year, String(year), input.date, input.description, input.source, input.sourceRef ?? null, opts.reversesId ?? null, actor, clock.now(), input.date,
-      ...input.lines.flatMap((l, i) => [i + 1, l.account, l.fund, l.debit ?? '0', l.credit ?? '0', l.memo ?? null, l.householdId ?? null, l.aidCaseId ?? null]),
-    ],
-  );
-  const row = inserted.rows[0];
-  const id = Number(row.id);
-  const number: string = row.number;
-  const lineIds: { id: number; line_no: number }[] = (row.lines as [number, number][]).map(([line_no, lid]) => ({ line_no, id: lid }));
-  const idOf = new Map(lineIds.map((r: { id: number; line_no: number }) => [r.line_no, Number(r.id)]));
-  // The entry as stored (built from what was inserted, to spare a read: the columns are exactly these).
-  const entry: JournalEntry = {
-    id, number, date: input.date, description: input.description, source: input.source, sourceRef: input.sourceRef ?? null,
-    reversesId: opts.reversesId ?? null, reversedById: null, createdBy: actor, createdAt: new Date(row.created_at).toISOString(),
-    lines: input.lines.map((l, i) => ({
-      id: idOf.get(i + 1)!, lineNo: i + 1, account: l.account, fund: l.fund, debit: l.debit ? money(l.debit) : null, credit: l.credit ? money(l.credit) : null,
-      memo: l.memo ?? null, householdId: l.householdId ?? null, aidCaseId: l.aidCaseId ?? null,
-    })),
-  };
+  await checkEntry(trx, input);
+  const [outcome] = await writeEntries(trx, [{ actor, input, reversesId: opts.reversesId }]);
+  if ('error' in outcome!) throw outcome.error;
+  const entry = outcome!.entry;
   if (opts.after) await opts.after(entry);
-  const a = audit(entry);
-  await appendAudit(trx, {
-    actor, action: a.action, subject: `journal-entry:${entry.number}`,
-    publicPayload: { number: entry.number, date: entry.date, source: entry.source, amount: money(totalDebits(input.lines)), lines: publicLines(entry), ...a.publicPayload },
-    privatePayload: { id: entry.id, description: input.description, sourceRef: input.sourceRef ?? null, lines: input.lines, ...a.privatePayload },
-  });
+  await appendAudit(trx, postingAudit(actor, input, entry, audit(entry)));
   return entry;
 }
 
@@ -359,15 +285,15 @@ async function post(
  * The public audit payload holds accounts, funds and amounts only: descriptions and memos are private.
  */
 export async function postJournalEntry(trx: Knex.Transaction, actor: string, input: EntryInput): Promise<JournalEntry> {
-  return post(trx, actor, input, () => ({ action: 'ledger.posted' }));
+  return post(trx, actor, input, () => POSTED);
 }
 
 export async function reverseEntry(trx: Knex.Transaction, actor: string, id: number, input: { date?: string; reason: string }): Promise<JournalEntry> {
-  // Lock the original (a row lock, not an UPDATE: the immutability trigger is not involved) so two
-  // concurrent reversals queue here; the unique original_id in ledger_reversals backs this up.
-  const res = await trx.raw('SELECT id FROM journal_entries WHERE id = ? FOR UPDATE', [id]);
-  if (!res.rows.length) throw notFound('journal entry');
-  const original = (await getEntry(trx, id))!;
+  // Two concurrent reversals of one entry queue on an advisory lock keyed on its id (a row lock would need
+  // UPDATE on journal_entries, which the working role has not); the unique original_id in ledger_reversals backs this up.
+  await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [REVERSAL_LOCK, id]);
+  const original = await getEntry(trx, id);
+  if (!original) throw notFound('journal entry');
   if (original.source === 'reversal') throw invalidState('a reversal cannot be reversed: post a new entry instead', { id, number: original.number });
   if (original.reversedById) throw invalidState(`entry ${original.number} was already reversed`, { id, number: original.number, reversedById: original.reversedById });
   let date = input.date ?? shanghaiDate();

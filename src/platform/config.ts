@@ -50,12 +50,17 @@ export interface Config {
   foundationUsci: string;
   grantIdPrefix: string;
   foundationWebsite: string;
+  /** The foundation's own rules the public aid disclosure cites by name (AID_RULES_NAME). */
+  aidRulesName: string;
   /** Longest a request may take to arrive, and longest one SQL statement may run. */
   requestTimeoutMs: number;
   statementTimeoutMs: number;
   /** Express 'trust proxy': which hops may tell the client's address (X-Forwarded-For), for per-client limits. */
   trustProxy: string;
 }
+
+/** The rules of emergency aid the public disclosure cites (AID_RULES_NAME). */
+export const DEFAULT_AID_RULES_NAME = '北京市温暖基金会应急救助实施办法';
 
 const schema = Joi.object({
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
@@ -90,6 +95,8 @@ const schema = Joi.object({
   GRANT_ID_PREFIX: Joi.string().max(64).pattern(/^360G-[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$/).default('360G-warmthfoundation')
     .messages({ 'string.pattern.base': '"GRANT_ID_PREFIX" must be a registered 360Giving prefix such as 360G-warmthfoundation' }),
   FOUNDATION_WEBSITE: Joi.string().uri({ scheme: ['https', 'http'] }).max(500).default('https://www.warmth-foundation.example/'),
+  AID_RULES_NAME: Joi.string().trim().min(2).max(100).pattern(/^[^\n\r《》]+$/).default(DEFAULT_AID_RULES_NAME)
+    .messages({ 'string.pattern.base': '"AID_RULES_NAME" must be the title of the rules on one line, without 《》 (the report adds them)' }),
   REQUEST_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(60),
   STATEMENT_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(30),
   TRUST_PROXY: Joi.string().max(200).pattern(/^[\w.:/, -]+$/).default('loopback'),
@@ -187,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     foundationUsci: value.FOUNDATION_USCI,
     grantIdPrefix: value.GRANT_ID_PREFIX,
     foundationWebsite: value.FOUNDATION_WEBSITE,
+    aidRulesName: value.AID_RULES_NAME,
     requestTimeoutMs: Math.round(value.REQUEST_TIMEOUT_SECONDS * 1000),
     statementTimeoutMs: Math.round(value.STATEMENT_TIMEOUT_SECONDS * 1000),
     trustProxy: value.TRUST_PROXY,

@@ -54,9 +54,6 @@ export async function migrateToLatest(db: Knex) {
  */
 export const APPEND_ONLY_TABLES = ['audit_log', 'journal_entries', 'journal_lines', 'ledger_reversals', 'ledger_donations', 'ledger_periods', 'reports_published', 'household_events', 'aid_case_events', 'aid_approvals'];
 
-/** Row locks (SELECT … FOR UPDATE) need UPDATE on one column: reverseEntry locks the entry it reverses. The trigger still refuses any UPDATE. */
-const ROW_LOCK_COLUMNS: Record<string, string> = { journal_entries: 'id' };
-
 /** The migrations' own bookkeeping: the working role may read it (to see that nothing is pending), no more. */
 const READ_ONLY_TABLES = ['knex_migrations', 'knex_migrations_lock'];
 
@@ -85,9 +82,8 @@ export async function grantWorkingRole(owner: Knex, role: string) {
       const privileges = READ_ONLY_TABLES.includes(t.name) ? 'SELECT'
         : t.immutable || APPEND_ONLY_TABLES.includes(t.name) ? 'SELECT, INSERT'
         : 'SELECT, INSERT, UPDATE, DELETE';
+      // No column UPDATE either: reverseEntry queues on an advisory lock, not a row lock (which would need one).
       await trx.raw(`GRANT ${privileges} ON ${ident(t.name)} TO ${r}`);
-      const lockColumn = ROW_LOCK_COLUMNS[t.name];
-      if (lockColumn) await trx.raw(`GRANT UPDATE (${ident(lockColumn)}) ON ${ident(t.name)} TO ${r}`);
     }
     await trx.raw(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
     await trx.raw(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${r}`);

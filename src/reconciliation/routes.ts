@@ -4,11 +4,12 @@ import { defineRoute, type AppContext } from '../http/route';
 import { dateSchema } from '../platform/clock';
 import { signedAmountSchema } from '../platform/money';
 import { intCursor, pageQuery } from '../platform/paging';
+import { sortQuery } from '../platform/list-sort';
 import { MAX_FILE_CHARS, MAX_MATCH_LINES, MULTI_STATEMENT_FORMATS, STATEMENT_FORMATS } from './model';
 import { fileBodyFields, profileRoutes } from './profiles';
 import {
   closeStatement, configureMatchWindow, createManualMatch, deleteMatch, deleteStatement, getMatch, getStatement, importStatement, listStatements,
-  reconciliationReport, runAutoMatch, importEachStatement, type ImportEachInput, type ImportInput, type ManualMatchInput,
+  reconciliationReport, runAutoMatch, importEachStatement, STATEMENT_SORTS, type ImportEachInput, type ImportInput, type ManualMatchInput, type StatementQuery,
 } from './service';
 
 const WRITE = ['finance', 'admin'] as const;
@@ -41,10 +42,10 @@ export function reconciliationRoutes(app: AppContext) {
     handler: async ({ trx, user, body }) => ('statements' in body && body.statements === 'all' ? importEachStatement(trx, user!.username, body) : importStatement(trx, user!.username, body as ImportInput)),
   });
   profileRoutes(r, app); // POST /bank-statements/preview and /bank-import-profiles
-  defineRoute<unknown, { fund?: string; limit: number; cursor?: string }>(r, app, {
+  defineRoute<unknown, StatementQuery>(r, app, {
     method: 'get', path: '/bank-statements', tag: 'reconciliation', access: READ,
-    summary: 'Imported statements, newest first, optionally of one fund',
-    query: Joi.object({ fund: Joi.string().max(40), ...pageQuery, cursor: intCursor }),
+    summary: 'Imported statements, newest first; filters fund, status (open/closed), from/to (the statement period overlaps); sort= one of id, fund, periodFrom, periodTo, status, closingBalance, importedAt (- for descending); withTotal=true adds total',
+    query: Joi.object({ fund: Joi.string().max(40), status: Joi.string().valid('open', 'closed'), from: dateSchema(), to: dateSchema(), ...pageQuery, ...sortQuery(STATEMENT_SORTS) }),
     handler: async ({ query }) => listStatements(app.db, query),
   });
   defineRoute<unknown, { limit: number; cursor?: string }, { id: number }>(r, app, {

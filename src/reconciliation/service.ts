@@ -7,6 +7,7 @@ import { appendAudit } from '../audit';
 import { clock, addDays } from '../platform/clock';
 import { Decimal, money, sum } from '../platform/money';
 import { badRequest, conflict, invariant, notFound, unprocessable } from '../platform/errors';
+import { sortedPage, type SortedListQuery, type SortSpec } from '../platform/list-sort';
 import { getFund, listFunds, bankLines, bankBalanceAsOf, type Fund } from '../ledger';
 import { parseStatementFile, type StatementFile } from './parse';
 import { StatementCurrencyError } from './parse/common';
@@ -254,13 +255,28 @@ export async function getStatement(db: Db, id: number, page: { limit: number; cu
   };
 }
 
-export async function listStatements(db: Db, q: { fund?: string; limit: number; cursor?: string }) {
-  const query = db('bank_statements').orderBy('id', 'desc').limit(q.limit + 1);
+/** GET /bank-statements?sort=: the columns a list may be sorted by (src/platform/list-sort.ts). */
+export const STATEMENT_SORTS: SortSpec = {
+  id: { expr: 'id', type: 'integer' },
+  fund: { expr: 'fund', type: 'text' },
+  periodFrom: { expr: 'period_from', type: 'date' },
+  periodTo: { expr: 'period_to', type: 'date' },
+  status: { expr: 'status', type: 'text' },
+  closingBalance: { expr: 'closing_balance', type: 'numeric' },
+  importedAt: { expr: 'imported_at', type: 'timestamptz' },
+};
+
+export interface StatementQuery extends SortedListQuery { fund?: string; status?: 'open' | 'closed'; from?: string; to?: string }
+
+export async function listStatements(db: Db, q: StatementQuery) {
+  const query = db('bank_statements').select('bank_statements.*');
   if (q.fund) query.where({ fund: q.fund });
-  if (q.cursor) query.where('id', '<', Number(q.cursor));
-  const rows = await query;
-  const items = rows.slice(0, q.limit).map(statementView);
-  return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null };
+  if (q.status) query.where({ status: q.status });
+  // from/to: statements whose period overlaps the range.
+  if (q.from) query.where('period_to', '>=', q.from);
+  if (q.to) query.where('period_from', '<=', q.to);
+  const page = await sortedPage<StatementRow>(db, query, { spec: STATEMENT_SORTS, sort: q.sort, cursor: q.cursor, limit: q.limit, withTotal: q.withTotal });
+  return { ...page, items: page.items.map(statementView) };
 }
 
 /** Ledger line ids of a fund already in some match, among the given ones. */

@@ -36,6 +36,8 @@ export interface RenderContext {
   generatedAt: Date;
   sink: ReportSink;
   progress?: (done: number, total: number) => void;
+  /** The foundation's rules the aid disclosure cites (config AID_RULES_NAME; the default when not given). */
+  aidRulesName?: string;
 }
 
 /** A report: checks its parameters against the data (throwing AppErrors before any byte is written), then lays out. */
@@ -100,7 +102,7 @@ export async function publishReport<P extends Record<string, unknown>>(
   params: P,
   render: Renderer<P>,
   sink: ReportSink,
-  opts: { actor: string; progress?: (done: number, total: number) => void },
+  opts: { actor: string; progress?: (done: number, total: number) => void; aidRulesName?: string },
 ): Promise<Publication> {
   const paramsKey = canonicalJson(params);
   return db.transaction(async (outer) => {
@@ -114,7 +116,7 @@ export async function publishReport<P extends Record<string, unknown>>(
       head = await reportBasis(snap);
       const prior = await outer('reports_published').where({ kind, params_key: paramsKey, head_seq: head.seq }).orderBy('id').first();
       generatedAt = prior ? new Date(prior.generated_at) : new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
-      result = await render(params, { db: snap, head, generatedAt, sink, progress: opts.progress });
+      result = await render(params, { db: snap, head, generatedAt, sink, progress: opts.progress, aidRulesName: opts.aidRulesName });
       await snap.commit();
     } catch (e) {
       await snap.rollback().catch(() => undefined);

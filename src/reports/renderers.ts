@@ -16,6 +16,7 @@ import { renderExitProgress } from '../../reports/exit-progress';
 import { renderFundStatement } from '../../reports/fund-statement';
 import { shanghaiTime, type ReportMeta } from '../../reports/kit';
 import { publishedAfter, type RenderContext, type Renderer, type ReportKind } from './publish';
+import { actionLabel } from './actions';
 
 const meta = (kind: ReportKind, ctx: RenderContext, m: Pick<ReportMeta, 'titleZh' | 'titleEn' | 'period' | 'scope'>): ReportMeta => ({
   kind, ...m, generatedAt: ctx.generatedAt, head: ctx.head,
@@ -57,7 +58,7 @@ export const aidDisclosure: Renderer<DisclosureParams> = async (p, ctx) => {
   const labels = await disclosureLabels(ctx.db);
   const summary = await summarizeDisclosures(disclosureRows(ctx.db, p), labels);
   const [titleZh, titleEn] = TITLES['aid-disclosure'];
-  return renderAidDisclosure(meta('aid-disclosure', ctx, { titleZh, titleEn, period: `${p.from} 至 ${p.to}`, scope }), summary, () => disclosureRows(ctx.db, p), labels, ctx.sink, ctx.progress);
+  return renderAidDisclosure(meta('aid-disclosure', ctx, { titleZh, titleEn, period: `${p.from} 至 ${p.to}`, scope }), summary, () => disclosureRows(ctx.db, p), labels, ctx.sink, ctx.progress, ctx.aidRulesName);
 };
 
 export type FundStatementParams = { fund: string; from: string; to: string };
@@ -128,7 +129,7 @@ export const auditAttestation: Renderer<AttestationParams> = async (_p, ctx) => 
   const [titleZh, titleEn] = TITLES['audit-attestation'];
   return renderAuditAttestation(
     meta('audit-attestation', ctx, { titleZh, titleEn, period: `审计链第 1 至 ${basis} 行 rows 1–${basis}（至 until ${shanghaiTime(new Date(ctx.head.time))}）`, scope: '整条审计链 The whole audit log' }),
-    { length: basis, verification: badWithin ? { ok: false, firstBadSeq: v.firstBadSeq, problem: v.problem } : { ok: true, firstBadSeq: null, problem: null }, counts: counts.filter((c) => c.count > 0), userChanges },
+    { length: basis, verification: badWithin ? { ok: false, firstBadSeq: v.firstBadSeq, problem: v.problem } : { ok: true, firstBadSeq: null, problem: null }, counts: counts.filter((c) => c.count > 0), userChanges, actionLabel },
     ctx.sink,
   );
 };

@@ -71,6 +71,11 @@ function responseSink(res: Response, headers: Record<string, string>): ReportSin
  * holds a complete PDF whose hash the log does not know.
  */
 async function sendReport<P extends Record<string, unknown>>(app: AppContext, res: Response, kind: ReportKind, params: P, render: Renderer<P>, actor: string) {
+  // HEAD makes and publishes nothing (a body-less answer can carry no trailer, and a probe is no download).
+  if (res.req.method === 'HEAD') {
+    res.status(200).set({ 'Content-Type': PDF, 'Cache-Control': 'no-store' }).end();
+    return;
+  }
   const sink = responseSink(res, {
     'Content-Type': PDF,
     'Content-Disposition': `inline; filename="${kind}.pdf"`,
@@ -78,7 +83,7 @@ async function sendReport<P extends Record<string, unknown>>(app: AppContext, re
     Trailer: 'X-Report-SHA256',
   });
   try {
-    const pub = await publishReport(app.db, kind, params, render, sink, { actor });
+    const pub = await publishReport(app.db, kind, params, render, sink, { actor, aidRulesName: app.config.aidRulesName });
     res.addTrailers({ 'X-Report-SHA256': pub.sha256 });
     res.end();
   } catch (e) {

@@ -70,12 +70,14 @@ const ZH_CORE: Record<string, string> = {
   'Please correct the marked fields.': '请修改标出的字段。', 'Choose…': '请选择…', Details: '详情',
   'Every field marked * is required.': '标 * 的为必填项。', Role: '角色', Menu: '菜单',
   'Reconciliation closed': '对账已完成', 'Statement id': '对账单编号', 'Open a statement': '打开对账单',
-  Preview: '预览 Preview', Import: '导入 Import', 'Detect automatically': '自动识别', 'Import profile': '导入配置',
+  Preview: '预览', Import: '导入', 'Detect automatically': '自动识别', 'Import profile': '导入配置',
   'Statement file': '对账单文件', 'A spreadsheet is sent as it is; CSV and XML text show here.': '电子表格按原文件上传；CSV 和 XML 的文本显示在此。',
   'Bank (detected)': '识别的银行', Encoding: '编码', 'Header row': '表头行', Order: '排列顺序', 'Bank account': '银行账号',
   Currency: '币种', 'Line count': '明细笔数', 'information lines': '提示行（金额为 0）', Problems: '问题', Line: '行',
   'No problems found.': '未发现问题。', 'Column header': '列标题', Meaning: '含义', Columns: '识别的列',
   'First rows of the file': '文件前几行', 'First lines': '前 20 笔明细', Counterparty: '对方户名',
+  Previous: '上一页', 'Export Excel': '导出 Excel', Pages: '分页', 'click to sort': '点击排序',
+  'sorted ascending; click for descending': '已升序，点击改为降序', 'sorted descending; click for ascending': '已降序，点击改为升序',
 };
 
 // Each area keeps its own words (one file each), so pages of different areas can grow without colliding.
@@ -83,6 +85,13 @@ const ZH: Record<string, string> = { ...ZH_CORE, ...ZH_FINANCE, ...ZH_PEOPLE };
 
 export function translate(lang: Lang, key: string): string {
   return lang === 'zh' ? (ZH[key] ?? key) : key;
+}
+
+let EN: Map<string, string> | undefined;
+/** The English key of a Chinese text (the Excel header's second row); '' when it has none. */
+export function englishOf(zh: string): string {
+  EN ??= new Map(Object.entries(ZH).map(([en, z]) => [z, en]));
+  return EN.get(zh) ?? (/^[\x20-\x7e]*$/.test(zh) ? zh : '');
 }
 
 export const STATUS: Record<string, [string, string]> = {

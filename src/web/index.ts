@@ -12,7 +12,10 @@ import { householdPages } from './pages/households';
 import { aidPages } from './pages/aid';
 import { targetPages } from './pages/targets';
 import { financePages } from './pages/finance';
+import { fundPages } from './pages/funds';
+import { statementPages } from './pages/statements';
 import { auditPages } from './pages/audit';
+import { userPages } from './pages/users';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -58,8 +61,11 @@ export function webRouter(ctx: AppContext): Router {
   householdPages(r);
   aidPages(r);
   targetPages(r);
+  fundPages(r);
   financePages(r);
+  statementPages(r);
   auditPages(r);
+  userPages(r);
 
   r.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'POST') return next();

@@ -166,6 +166,17 @@ describe('reports: PDFs over HTTP, publication and verification', function () {
     expect(errorCode(r)).to.equal('validation_failed');
   });
 
+  it('HEAD of a PDF answers its headers, makes and publishes nothing, and the service stays up', async () => {
+    const seq = await auditSeq();
+    for (const path of [`/reports/aid-disclosure.pdf?from=2025-01-01&to=2025-12-31`, `/reports/audit-attestation.pdf`]) {
+      const res = await fetch(`${testService().url}/api/v1${path}`, { method: 'HEAD', headers: path.includes('attestation') ? { authorization: `Bearer ${auditor}` } : {} });
+      expect(res.status, path).to.equal(200);
+      expect(res.headers.get('content-type')).to.match(/application\/pdf/);
+    }
+    expect(await auditSeq()).to.equal(seq);
+    expect((await api('GET', '/health')).status).to.equal(200);
+  });
+
   it('without a login, disclosure PDFs only for whole months, quarters or years: other ranges append nothing', async () => {
     const seq = await auditSeq();
     for (const [from, to] of [['2026-01-01', '2026-01-30'], ['2026-01-02', '2026-01-31'], ['2026-02-01', '2026-04-30'], ['2026-01-01', '2026-06-30'], ['2025-12-01', '2026-01-31'], [`${year()}-01-01`, today()]]) {

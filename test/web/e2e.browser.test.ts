@@ -136,7 +136,15 @@ describe('web console end to end in headless Chromium', function () {
     expect(await off.locator('h1').textContent()).to.include('王建国');
     await snap(off, 'household-file');
 
-    await off.getByRole('link', { name: '发起救助申请' }).click();
+    expect(await off.getByRole('link', { name: '发起救助申请' }).getAttribute('href')).to.equal(`/cases/new?household=${householdId}`);
+    // /cases/new without a household: a search-as-you-type picker (same-origin JSON, own district only).
+    await off.goto('/cases/new');
+    await off.getByLabel('按姓名或身份证号搜索（本区）').pressSequentially('王建', { delay: 30 });
+    const pick = off.locator(`[data-hh-results] a[href="/cases/new?household=${householdId}"]`);
+    await pick.waitFor();
+    await snap(off, 'case-new-picker');
+    await pick.click();
+    await off.waitForURL(new RegExp(`/cases/new\\?household=${householdId}$`));
     await off.getByLabel('基金 *').selectOption(fund);
     await off.getByLabel('原因 *').selectOption('illness');
     await off.getByLabel('申请金额 (¥) *').fill('3000.00');
@@ -152,7 +160,14 @@ describe('web console end to end in headless Chromium', function () {
     await snap(off, 'case-submitted');
     const caseNo = (await api('GET', `/aid-cases/${caseId}`, { token: officer.token })).body.caseNo as string;
 
-    // 2. Approver A reviews, then may not approve what they reviewed (maker-checker shown on the page).
+    // The creator is offered no review form: the page says why instead.
+    expect(await off.locator('#why-review').textContent()).to.include('您是本案经办人，不能复核');
+    expect(await off.getByRole('button', { name: '复核' }).count()).to.equal(0);
+    // The timeline reads in Chinese.
+    expect(await off.locator('td', { hasText: /^创建$/ }).count()).to.equal(1);
+    expect(await off.locator('td', { hasText: /^提交$/ }).count()).to.equal(1);
+
+    // 2. Approver A reviews, then is offered no approval of what they reviewed (maker-checker shown on the page).
     const a = await newPage();
     await login(a, approverA.username);
     await a.goto(`/cases/${caseId}`);
@@ -162,9 +177,8 @@ describe('web console end to end in headless Chromium', function () {
     expect(await a.locator('#case-status').textContent()).to.equal('已复核');
     await snap(a, 'case-reviewed-rules');
     expect(await a.locator('#h-rules').isVisible()).to.equal(true);
-    await a.getByRole('button', { name: '批准' }).click();
-    await a.waitForSelector('#err-approve');
-    expect(await a.locator('#err-approve').textContent()).to.match(/经办人、复核人或审批人不得处理本案 · .*(review|creat|maker|approve)/i);
+    expect(await a.getByRole('button', { name: '批准' }).count()).to.equal(0);
+    expect(await a.locator('#why-approve').textContent()).to.include('您复核了本案，不能审批');
     expect(await a.locator('#case-status').textContent()).to.equal('已复核');
     await snap(a, 'maker-checker-refused');
 
@@ -224,7 +238,7 @@ describe('web console end to end in headless Chromium', function () {
     await login(f, finance.username);
     await snap(f, 'finance-dashboard');
     await f.goto('/funds');
-    const before = Number(await f.locator(`[data-fund-available="${fund}"]`).textContent());
+    const before = Number(await f.locator(`[data-fund-available="${fund}"]`).getAttribute('data-value'));
     await snap(f, 'funds');
     await f.goto('/payments');
     await f.getByRole('link', { name: caseNo }).click();
@@ -234,13 +248,13 @@ describe('web console end to end in headless Chromium', function () {
     expect(await f.locator('#case-status').textContent()).to.equal('已支付');
     await snap(f, 'case-paid');
     await f.goto('/funds');
-    const after = Number(await f.locator(`[data-fund-available="${fund}"]`).textContent());
+    const after = Number(await f.locator(`[data-fund-available="${fund}"]`).getAttribute('data-value'));
     expect(before - after).to.equal(3000);
     await f.goto(`/journal?fund=${fund}`);
     await snap(f, 'journal');
     await f.goto('/journal/new');
     const L = (name: string) => f.getByLabel(name, { exact: true });
-    await f.getByLabel('情况说明 *').fill('现金存入银行');
+    await f.getByLabel('摘要 *').fill('现金存入银行');
     await L('科目 1').selectOption('1002');
     await L('基金 1').selectOption(fund);
     await L('借方 1').fill('10.00');
@@ -286,7 +300,7 @@ describe('web console end to end in headless Chromium', function () {
     expect(householdId).to.be.greaterThan(0);
   });
   it('finance uploads a GBK bank statement on the page, auto-matches it and sees the difference; the target page draws', async () => {
-    const { fund } = await fundWithMoney('0.00', 'CY');
+    const { fund, root } = await fundWithMoney('0.00', 'CY');
     const finance = await userToken(['finance']);
     const fin = await newPage();
     await login(fin, finance.username);
@@ -300,22 +314,47 @@ describe('web console end to end in headless Chromium', function () {
     await fin.waitForFunction(() => (document.getElementById('f-content') as HTMLTextAreaElement | null)?.value.includes('手续费'));
     await snap(fin, 'statement-upload-gbk');
     // 预览 first: the detected columns, the first lines and the problems, nothing stored; then 导入.
-    await fin.getByRole('button', { name: '预览 Preview' }).click();
+    await fin.getByRole('button', { name: '预览' }).click();
     await fin.waitForSelector('#preview-lines');
     expect(await fin.locator('#preview-lines').textContent()).to.match(/^3 /);
     expect(await fin.locator('section.preview').textContent()).to.include('支出（借方）');
     expect(await fin.locator('section.preview .error').count()).to.equal(0);
     await snap(fin, 'statement-preview');
-    await fin.getByRole('button', { name: '导入 Import' }).click();
-    await fin.waitForURL(/\/reconciliation\/\d+$/);
+    await fin.getByRole('button', { name: '导入' }).click();
+    await fin.waitForURL(/\/reconciliation\/\d+\?done=imported$/);
+    expect(await fin.locator('p.flash[role=status]').textContent()).to.include('对账单已导入');
     expect(await fin.content()).to.include('捐赠 温暖基金');
     await fin.getByRole('button', { name: '自动匹配' }).click();
-    await fin.waitForLoadState();
-    await fin.getByRole('button', { name: '完成对账' }).click(); // the ledger has none of these lines: refused
-    await fin.waitForLoadState();
-    expect(await fin.content()).to.include('13487.50');
-    expect(await fin.locator('.error, [role=alert]').count()).to.be.greaterThan(0);
+    await fin.waitForURL(/done=auto/);
+    expect(await fin.locator('p.flash[role=status]').textContent()).to.include('自动匹配');
+    // The ledger has none of these lines: no 完成对账, the page says what is left unexplained.
+    expect(await fin.getByRole('button', { name: '完成对账' }).count()).to.equal(0);
+    expect(await fin.locator('#recon-cannot-close').textContent()).to.include('未解释差额');
+    expect(await fin.locator('#recon-explained').textContent()).to.include('13,487.50');
     await snap(fin, 'statement-matching');
+
+    // The finance pages of the books: statements, fund tree, an entry with its reverse form, periods.
+    for (const [url, name] of [['/books/trial-balance', 'trial-balance'], ['/books/financial-position', 'financial-position'], ['/books/activities', 'activities'],
+      ['/fund-tree', 'fund-tree'], [`/fund-tree/${fund}`, 'fund'], ['/periods', 'periods'], ['/donations/new', 'donation-new']] as const) {
+      await fin.goto(url);
+      expect(await fin.locator('h1').count(), url).to.equal(1);
+      await snap(fin, name);
+    }
+    await fin.goto('/allocations/new');
+    await fin.getByLabel('调出基金 *').selectOption(fund);
+    await fin.getByLabel('调入基金 *').selectOption(root);
+    await fin.getByLabel('金额 (¥) *').fill('1.00');
+    await fin.getByLabel('用途 *').fill('测试');
+    await fin.getByRole('button', { name: '保存' }).click(); // the fund has nothing: refused, in Chinese
+    await fin.waitForSelector('[role=alert]');
+    expect(await fin.locator('[role=alert]').textContent()).to.match(/不足/);
+    await fin.goto('/journal');
+    const firstEntry = fin.locator('table a[href^="/journal/"]').first();
+    if (await firstEntry.count()) {
+      await firstEntry.click();
+      await fin.waitForSelector('#entry-number');
+      await snap(fin, 'journal-entry');
+    }
 
     const viewer = await newPage();
     await login(viewer, (await userToken(['auditor'])).username);

@@ -1,42 +1,12 @@
 import { expect } from 'chai';
 import { testService } from '../support/env';
 import { api, userToken } from '../support/api';
+import { validIdNumber } from '../support/fixtures';
+import { html } from '../../src/web/html';
+import { DISTRICT, STATUS, englishOf, label, translate } from '../../src/web/i18n';
+import { exportValue, fmtTime, table, type Column } from '../../src/web/view';
+import { PageClient as Browser } from '../support/browser';
 
-/** A tiny cookie-keeping client for the pages (no browser). */
-class Browser {
-  cookies = new Map<string, string>();
-  async req(method: string, path: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}) {
-    const h: Record<string, string> = { ...headers };
-    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: string | undefined;
-    if (form) {
-      const p = new URLSearchParams();
-      for (const [k, v] of Object.entries(form)) for (const x of ([] as string[]).concat(v)) p.append(k, x);
-      body = p.toString();
-      h['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    const res = await fetch(testService().url + path, { method, headers: h, body, redirect: 'manual' });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      const k = pair!.slice(0, i), v = pair!.slice(i + 1);
-      if (v === '' || /Expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(k);
-      else this.cookies.set(k, v);
-    }
-    return { res, text: await res.text(), setCookies: res.headers.getSetCookie() };
-  }
-  csrfOf(text: string) {
-    const m = /name="_csrf" value="([^"]+)"/.exec(text);
-    if (!m) throw new Error('no CSRF field on the page');
-    return m[1]!;
-  }
-  async login(username: string, password: string) {
-    const page = await this.req('GET', '/login');
-    const r = await this.req('POST', '/login', { _csrf: this.csrfOf(page.text), username, password, next: '/dashboard' });
-    if (r.res.status !== 303) throw new Error(`login failed: ${r.res.status}`);
-    return r;
-  }
-}
 
 async function officerLogin(district = 'CY') {
   const u = await userToken(['officer'], district);
@@ -155,5 +125,93 @@ describe('web console over plain HTTP', function () {
     const a = await api('GET', '/no-such-thing');
     expect(a.status).to.equal(404);
     expect(a.body.error.code).to.equal('not_found');
+  });
+});
+
+describe('web console: the common parts of every list (view.ts)', () => {
+  const fakeReq = (query: Record<string, string>, lang: 'zh' | 'en' = 'zh') => ({ query, path: '/households', web: { lang } }) as any;
+  type Row = { id: number; district: string; status: string; urgent: boolean; at: string; note: string | null; hash: string };
+  const cols = (lang: 'zh' | 'en' = 'zh'): Column<Row>[] => [
+    { head: '#', cell: (r) => r.id, num: true, sort: 'id' },
+    { head: translate(lang, 'District'), cell: (r) => label(lang, DISTRICT, r.district), csv: (r) => r.district, sort: 'district' },
+    { head: translate(lang, 'Status'), cell: (r) => html`<span class="badge">${label(lang, STATUS, r.status)}</span>`, csv: (r) => r.status },
+    { head: translate(lang, 'Urgent'), cell: (r) => (r.urgent ? translate(lang, 'Yes') : ''), csv: (r) => r.urgent },
+    { head: translate(lang, 'Created'), cell: (r) => fmtTime(r.at), csv: (r) => r.at },
+    { head: translate(lang, 'Notes'), cell: (r) => r.note },
+    { head: 'hash', cell: (r) => `${r.hash.slice(0, 8)}…`, csv: (r) => r.hash },
+  ];
+  const rows: Row[] = [{ id: 7, district: 'CY', status: 'registered', urgent: true, at: '2026-11-26T17:30:00.000Z', note: null, hash: 'ab'.repeat(32) }];
+
+  it('pages both ways with a cursor stack, counts, and sorts by clickable headers with aria-sort', () => {
+    const first = table(fakeReq({ district: 'CY' }), cols(), rows, { page: { nextCursor: '40', total: 123 } }).value;
+    expect(first).to.include('共 123 条 · 第 1 页');
+    expect(first).not.to.include('rel="prev"');
+    const next = /rel="next" href="([^"]+)"/.exec(first)![1]!.replace(/&amp;/g, '&');
+    expect(next).to.equal('/households?district=CY&cursor=40&prev=.');
+    const second = table(fakeReq({ district: 'CY', cursor: '40', prev: '.' }), cols(), rows, { page: { nextCursor: '20', total: 123 } }).value;
+    expect(second).to.include('第 2 页');
+    expect(/rel="prev" href="([^"]+)"/.exec(second)![1]).to.equal('/households?district=CY');
+    expect(/rel="next" href="([^"]+)"/.exec(second)![1]!.replace(/&amp;/g, '&')).to.equal('/households?district=CY&cursor=20&prev=.%2C40');
+    const third = table(fakeReq({ district: 'CY', cursor: '20', prev: '.,40' }), cols(), rows, { page: { nextCursor: null, total: 123 } }).value;
+    expect(/rel="prev" href="([^"]+)"/.exec(third)![1]!.replace(/&amp;/g, '&')).to.equal('/households?district=CY&cursor=40&prev=.');
+    expect(third).not.to.include('rel="next"');
+    // Sorting: a header link, aria-sort on the sorted column, a click flips the direction and starts at page 1.
+    expect(first).to.match(/<th scope="col" class="num"><a class="sort" href="\/households\?district=CY&amp;sort=id"/);
+    const sorted = table(fakeReq({ district: 'CY', sort: 'district', cursor: 'kabcdef', prev: '.' }), cols(), rows, {}).value;
+    expect(sorted).to.match(/<th scope="col" aria-sort="ascending"><a class="sort" href="\/households\?district=CY&amp;sort=-district"/);
+    expect(sorted.match(/aria-sort=/g)!.length).to.equal(1);
+    // Cards on phones: every cell names its column.
+    expect(first).to.include('<td data-label="区">朝阳</td>');
+    expect(first).to.include('format=csv');
+    expect(first).to.include('format=xlsx');
+    expect(first).not.to.match(/>null</);
+  });
+
+  it('exports labels, not codes: 朝阳 / 在档 / 是, Asia/Shanghai times, null as empty, and full values a cell shortens', () => {
+    const v = cols().map((c) => exportValue(c, rows[0]!, 'zh'));
+    expect(v).to.deep.equal(['7', '朝阳', '在档', '是', '2026-11-27 01:30:00', '', 'ab'.repeat(32)]);
+    expect(cols('en').map((c) => exportValue(c, rows[0]!, 'en')).slice(1, 4)).to.deep.equal(['Chaoyang', 'registered', 'Yes']);
+    expect(exportValue({ head: 'x', cell: () => 'ignored', export: () => 'CY' }, rows[0]!)).to.equal('CY');
+    expect(fmtTime('2026-12-31T16:00:00Z')).to.equal('2027-01-01 00:00:00');
+    expect(fmtTime(null)).to.equal('');
+    expect(englishOf('区')).to.equal('District');
+  });
+
+  it('exports a list page as CSV with labels and as Excel with Chinese and English headers', async () => {
+    const { b } = await officerLogin('HD');
+    const form = await b.req('GET', '/households/new');
+    const r = await b.req('POST', '/households/new', {
+      _csrf: b.csrfOf(form.text), headName: '导出测试', idNumber: validIdNumber(), district: 'HD', monthlyIncome: '1200.00', memberCount: '2', category: 'deep', causes: ['illness'],
+    });
+    expect(r.res.status, r.text.slice(0, 500)).to.equal(303);
+    const csv = await b.req('GET', '/households?format=csv');
+    const line = csv.text.split('\r\n').find((l) => l.includes('导出测试'))!;
+    expect(line).to.include('"海淀"');
+    expect(line).to.include('"深度困难"');
+    expect(line).not.to.match(/"HD"|"deep"|"illness"/);
+    const res = await fetch(`${testService().url}/households?format=xlsx`, { headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.include('spreadsheetml');
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as any);
+    const ws = wb.worksheets[0]!;
+    const heads = (ws.getRow(1).values as unknown[]).slice(1);
+    const en = (ws.getRow(2).values as unknown[]).slice(1);
+    expect(heads).to.include('区');
+    expect(en[heads.indexOf('区')]).to.equal('District');
+    let found: unknown[] | undefined;
+    ws.eachRow((row) => { const vals = (row.values as unknown[]).slice(1); if (vals.some((x) => String(x).includes('导出测试'))) found = vals; });
+    expect(found, 'the new household is in the sheet').to.not.equal(undefined);
+    expect(found![heads.indexOf('区')]).to.equal('海淀');
+  });
+
+  it('shows a collapsible menu (details/summary) and the hidden rule wins over display rules', async () => {
+    const { b } = await officerLogin();
+    const dash = await b.req('GET', '/dashboard');
+    expect(dash.text).to.match(/<nav class="main"[^>]*>\s*<details class="menu" open data-menu>\s*<summary>菜单<\/summary>/);
+    const css = (await b.req('GET', '/assets/app.css')).text;
+    expect(css).to.match(/\[hidden\]\s*\{\s*display:\s*none\s*!important/);
+    expect(css).to.match(/@media \(max-width: 600px\)[\s\S]*td::before \{ content: attr\(data-label\)/);
   });
 });

@@ -1,7 +1,10 @@
 import type { Request, Response, Router } from 'express';
 import { apiError, callApi, fieldErrors, qs } from '../api';
-import { html } from '../html';
-import { errorPage, field, fmtTime, needUser, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
+import { html, type Html } from '../html';
+import { AID_REASON, CATEGORY, CAUSE, DISTRICT, label, ROLE, STATUS, type Lang } from '../i18n';
+import { FUND_KIND, SOURCE } from '../i18n-finance';
+import { AUDIT_ACTION, HH_FIELD, PAYLOAD_KEY, PAYLOAD_VALUE, REPORT_KIND } from '../i18n-people';
+import { errorPage, field, fmtTime, langOf, needUser, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
 import { shanghaiDate } from '../../platform/clock';
 import { fundOptions } from './aid';
 
@@ -12,21 +15,70 @@ const KINDS: Record<string, { path: string; params: string[]; roles: string[]; t
   'audit-attestation': { path: '/reports/audit-attestation.pdf', params: [], roles: ['auditor'], title: 'Audit attestation' },
 };
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** One payload value in words: codes as labels, instants in Asia/Shanghai, lists and objects flattened. */
+function payloadValue(lang: Lang, key: string, v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return lang === 'zh' ? (v ? '是' : '否') : v ? 'yes' : 'no';
+  if (typeof v === 'string') {
+    if (ISO_TIME.test(v)) return fmtTime(v);
+    if (key === 'district') return label(lang, DISTRICT, v);
+    if (['status', 'from', 'to', 'fromStatus', 'toStatus', 'outcome'].includes(key)) return label(lang, STATUS, v);
+    if (key === 'reason') return label(lang, AID_REASON, v);
+    if (key === 'causes') return label(lang, CAUSE, v);
+    if (key === 'field' || key === 'changedFields' || key === 'changed') return HH_FIELD[v] ? label(lang, HH_FIELD, v) : label(lang, PAYLOAD_KEY, v);
+    if (key === 'roles') return label(lang, ROLE, v);
+    if (key === 'donorKind' || key === 'restriction') return label(lang, PAYLOAD_VALUE, v);
+    if (key === 'category') return label(lang, CATEGORY, v);
+    if (key === 'kind') return REPORT_KIND[v] ? label(lang, REPORT_KIND, v) : label(lang, FUND_KIND, v);
+    if (key === 'source') return label(lang, SOURCE, v);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => payloadValue(lang, key, x)).join('、');
+  if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label(lang, PAYLOAD_KEY, k)}: ${payloadValue(lang, k, x)}`).join('，');
+  return String(v);
+}
+
+/** An audit payload as labelled facts (never the bare word "null"). */
+export function payloadText(lang: Lang, p: unknown): string {
+  if (p === null || p === undefined) return '';
+  if (typeof p !== 'object' || Array.isArray(p)) return payloadValue(lang, '', p);
+  return Object.entries(p as Record<string, unknown>).map(([k, v]) => `${label(lang, PAYLOAD_KEY, k)}: ${payloadValue(lang, k, v)}`).join('；');
+}
+
+/** The same as HTML: a value shown as stored (a name, a description, a username) is marked translate="no". */
+function payloadHtml(lang: Lang, key: string, v: unknown): Html {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    return html`${Object.entries(v as Record<string, unknown>).map(([k, x], i) => html`${i ? '，' : ''}${label(lang, PAYLOAD_KEY, k)}: ${payloadHtml(lang, k, x)}`)}`;
+  }
+  if (Array.isArray(v)) return html`${v.map((x, i) => html`${i ? '、' : ''}${payloadHtml(lang, key, x)}`)}`;
+  const shown = payloadValue(lang, key, v);
+  return typeof v === 'string' && shown === v ? html`<span translate="no">${shown}</span>` : html`${shown}`;
+}
+
+function detailsCell(t: (s: string) => string, lang: Lang, a: any): Html {
+  const facts = (p: any) => html`${Object.entries(p).map(([k, v], i) => html`${i ? '；' : ''}${label(lang, PAYLOAD_KEY, k)}: ${payloadHtml(lang, k, v)}`)}`;
+  const pub = a.publicPayload && typeof a.publicPayload === 'object' ? a.publicPayload : null;
+  const priv = a.privatePayload && typeof a.privatePayload === 'object' && Object.keys(a.privatePayload).length ? a.privatePayload : null;
+  return html`${pub ? html`<span class="payload">${facts(pub)}</span>` : html`<span class="hint">${t('Not public')}</span>`}${priv ? html`<details><summary>${t('Private details')}</summary><span class="payload">${facts(priv)}</span></details>` : ''}`;
+}
+
 export function auditPages(r: Router) {
   r.get('/audit', needUser('auditor'), async (req, res) => {
-    const t = tr(req);
+    const t = tr(req), lang = langOf(req);
     const f = { from: str(req.query.from), to: str(req.query.to), subject: str(req.query.subject), action: str(req.query.action) };
     const out = await callApi(req, 'GET', `/audit${qs({ ...f, limit: wantsCsv(req) ? 500 : 100, cursor: str(req.query.cursor) })}`);
     const errors = out.ok ? {} : fieldErrors(out);
     const items: any[] = out.ok ? out.body.items : [];
     const cols: Column<any>[] = [
-      { head: 'seq', cell: (a) => a.seq, num: true },
-      { head: t('Time'), cell: (a) => fmtTime(a.time), csv: (a) => a.time },
-      { head: t('Action'), cell: (a) => a.action },
-      { head: t('Actor'), cell: (a) => a.actor },
-      { head: t('Subject'), cell: (a) => a.subject },
-      { head: t('Details'), cell: (a) => html`<code class="payload">${JSON.stringify(a.publicPayload)}</code>`, csv: (a) => JSON.stringify(a.publicPayload) },
-      { head: 'hash', cell: (a) => html`<code title="${a.hash}">${String(a.hash).slice(0, 12)}…</code>`, csv: (a) => a.hash },
+      { head: '#', cell: (a) => a.seq, num: true },
+      { head: t('Time'), cell: (a) => fmtTime(a.time) },
+      { head: t('Action'), cell: (a) => html`<span data-action="${a.action}">${label(lang, AUDIT_ACTION, a.action)}</span>`, csv: (a) => label(lang, AUDIT_ACTION, a.action) },
+      { head: t('Actor'), cell: (a) => (a.actor === 'system' ? t('System') : a.actor === 'public' ? t('Public') : html`<span translate="no">${a.actor}</span>`), csv: (a) => a.actor },
+      { head: t('Subject'), cell: (a) => html`<a href="/audit?subject=${encodeURIComponent(a.subject)}" translate="no">${a.subject}</a>`, csv: (a) => a.subject },
+      { head: t('Details'), cell: (a) => detailsCell(t, lang, a), csv: (a) => [payloadText(lang, a.publicPayload), payloadText(lang, a.privatePayload)].filter(Boolean).join(' | ') },
+      { head: t('Hash'), cell: (a) => html`<code title="${a.hash}">${String(a.hash).slice(0, 12)}…</code>`, csv: (a) => a.hash },
     ];
     if (wantsCsv(req)) return sendCsv(res, 'audit-log', cols, items);
     let verify = html``;
@@ -46,9 +98,9 @@ ${verify}
 <form method="get" action="/audit" class="filters">
 ${field({ name: 'from', label: t('From'), type: 'date', value: f.from, error: errors.from })}
 ${field({ name: 'to', label: t('To'), type: 'date', value: f.to, error: errors.to })}
-${field({ name: 'action', label: t('Action'), value: f.action, error: errors.action, hint: 'aid.approved, ledger.posted…' })}
-${field({ name: 'subject', label: t('Subject'), value: f.subject, error: errors.subject, hint: 'aid-case:2026-CY-0001' })}
-<button type="submit">${t('Filter')}</button>
+${field({ name: 'action', label: t('Action'), value: f.action, error: errors.action, options: [['', t('All actions')], ...Object.keys(AUDIT_ACTION).map((k) => [k, label(lang, AUDIT_ACTION, k)] as [string, string]), ...(f.action && !AUDIT_ACTION[f.action] ? [[f.action, f.action] as [string, string]] : [])] })}
+${field({ name: 'subject', label: t('Subject'), value: f.subject, error: errors.subject, hint: t('e.g. aid-case:2026-CY-0001 or household:12'), attrs: 'maxlength="100"' })}
+<button type="submit">${t('Filter')}</button> <a href="/audit">${t('Reset')}</a>
 </form>
 ${out.ok ? '' : html`<p class="error" role="alert">${apiError(out).message}</p>`}
 ${table(req, cols, items, { nextCursor: out.ok ? out.body.nextCursor : null })}`,

@@ -33,13 +33,10 @@ export function dashboardPages(r: Router) {
     if (hasRole(req, 'approver')) {
       const reviewed = await list(req, `/aid-cases${qs({ status: 'reviewed', limit: 100 })}`);
       sections.push(section('todo-approve', t('Waiting for approval'), reviewed.length, caseList(reviewed)));
-      const inNotice = await list(req, `/aid-cases${qs({ status: 'in_notice', limit: 100 })}`);
-      const withObjections: any[] = [];
-      for (const c of inNotice.slice(0, 50)) {
-        const full = await callApi(req, 'GET', `/aid-cases/${c.id}`);
-        if (full.ok && full.body.objections?.some((o: any) => o.status === 'open')) withObjections.push(c);
-      }
-      sections.push(section('todo-objections', t('Open objections'), withObjections.length, caseList(withObjections)));
+      // One list call for the open objections in the approver's scope (no call per case).
+      const objections = await list(req, `/aid-objections${qs({ status: 'open', limit: 100 })}`);
+      const cases = [...new Map(objections.map((o) => [o.caseId, { id: o.caseId, caseNo: o.caseNo, maskedName: o.maskedName, district: o.district, reason: o.reason, approvedAmount: o.approvedAmount }])).values()];
+      sections.push(section('todo-objections', t('Open objections'), objections.length, html`${caseList(cases)}<p><a href="/objections">${t('Objections to handle')} →</a></p>`));
     }
     if (hasRole(req, 'finance')) {
       const payable = await list(req, `/aid-cases${qs({ status: 'payable', limit: 100 })}`);

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { apiError, callApi, fieldErrors, qs } from '../api';
 import { html } from '../html';
 import { AID_REASON, CATEGORY, CAUSE, DISTRICT, label, STATUS } from '../i18n';
+import { actorCell, HH_EVENT, HH_FIELD, RELATION, systemText } from '../i18n-people';
 import { csrfField, errorPage, field, fmtTime, hasRole, langOf, needUser, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
 import { shanghaiDate } from '../../platform/clock';
 
@@ -101,9 +102,33 @@ ${Array.from({ length: MEMBER_ROWS }, (_, i) => memberRow(i))}
   });
 }
 
+/** What a history row changed, in words: the fields of an edit, the income of an assessment, the basis of an exit. */
+function historyDetails(req: Request, e: any): string {
+  const t = tr(req), lang = langOf(req);
+  const c = e.changes;
+  if (Array.isArray(c)) return c.map((x: any) => label(lang, HH_FIELD, x.field)).join('、');
+  if (c && typeof c === 'object') {
+    const parts: string[] = [];
+    if (c.assessmentDate) parts.push(`${t('Assessed on')} ${c.assessmentDate}`);
+    if (c.perCapitaIncome) parts.push(`${t('Per-capita income')} ¥${c.perCapitaIncome}`);
+    if (c.threshold) parts.push(`${t('Threshold')} ¥${c.threshold}`);
+    return parts.join(' · ');
+  }
+  return '';
+}
+
 function formValuesFromBody(b: any) {
   const body = householdBody(b, true) as any;
   return { ...body, phone: str(b.phone), memberCount: str(b.memberCount) };
+}
+
+/** Households as the case picker lists them (archived files cannot receive aid). */
+export function householdChoices(req: Request, items: any[]) {
+  const lang = langOf(req);
+  return items.filter((h) => h.status !== 'archived').map((h) => ({
+    id: h.id, headName: h.headName, district: label(lang, DISTRICT, h.district), status: label(lang, STATUS, h.status),
+    perCapitaIncome: h.latestAssessment?.perCapitaIncome ?? h.perCapitaIncome, href: `/cases/new?household=${h.id}`,
+  }));
 }
 
 export function householdPages(r: Router) {
@@ -116,11 +141,13 @@ export function householdPages(r: Router) {
     const cols: Column<any>[] = [
       { head: '#', cell: (h) => h.id },
       { head: t('Head of household'), cell: (h) => html`<a href="/households/${h.id}">${h.headName}</a>`, csv: (h) => h.headName },
-      { head: t('District'), cell: (h) => label(lang, DISTRICT, h.district), csv: (h) => h.district },
-      { head: t('Category'), cell: (h) => label(lang, CATEGORY, h.category), csv: (h) => h.category },
-      { head: t('Causes'), cell: (h) => (h.causes ?? []).map((c: string) => label(lang, CAUSE, c)).join('、'), csv: (h) => (h.causes ?? []).join(';') },
-      { head: t('Status'), cell: (h) => html`<span class="badge s-${h.status}">${label(lang, STATUS, h.status)}</span>`, csv: (h) => h.status },
-      { head: t('Per-capita income'), cell: (h) => h.perCapitaIncome, num: true },
+      { head: t('District'), cell: (h) => label(lang, DISTRICT, h.district) },
+      { head: t('Category'), cell: (h) => label(lang, CATEGORY, h.category) },
+      { head: t('Causes'), cell: (h) => (h.causes ?? []).map((c: string) => label(lang, CAUSE, c)).join('、') },
+      { head: t('Status'), cell: (h) => html`<span class="badge s-${h.status}">${label(lang, STATUS, h.status)}</span>` },
+      // Today's income is the latest assessment's, never the intake figure (shown only while none exists).
+      { head: t('Per-capita income (latest assessment)'), cell: (h) => (h.latestAssessment ? h.latestAssessment.perCapitaIncome : html`${h.perCapitaIncome} <small>(${t('At intake')})</small>`), csv: (h) => h.latestAssessment?.perCapitaIncome ?? h.perCapitaIncome, num: true },
+      { head: t('Assessed on'), cell: (h) => h.latestAssessment?.date ?? t('not assessed yet'), csv: (h) => h.latestAssessment?.date ?? '' },
       { head: t('Member count'), cell: (h) => h.memberCount, num: true },
     ];
     if (wantsCsv(req)) return sendCsv(res, 'households', cols, items);
@@ -140,6 +167,16 @@ ${field({ name: 'cause', label: t('Causes'), value: f.cause, options: opts(lang,
 ${out.ok ? '' : html`<p class="error" role="alert">${apiError(out).message}</p>`}
 ${table(req, cols, items, { nextCursor: out.ok ? out.body.nextCursor : null })}`,
     });
+  });
+
+  // The case form's household picker: same-origin JSON from the API's own scoped search (the browser never
+  // holds the API token). Names and districts only; never ID numbers.
+  r.get('/households/search.json', needUser(...READ), async (req, res) => {
+    const q = str(req.query.q).slice(0, 50);
+    if (q.length < 1) return res.json({ items: [] });
+    const out = await callApi(req, 'GET', `/households${qs({ q, limit: 20 })}`);
+    if (!out.ok) return res.status(out.status).json({ error: apiError(out) });
+    res.json({ items: householdChoices(req, out.body.items) });
   });
 
   r.get('/households/new', needUser('officer'), (req, res) => {
@@ -172,6 +209,8 @@ ${table(req, cols, items, { nextCursor: out.ok ? out.body.nextCursor : null })}`
     const out = await callApi(req, 'GET', `/households/${id}`);
     if (!out.ok) return errorPage(req, res, out.status, apiError(out).message);
     const h = out.body;
+    // Assessments come newest first: the first is the household's income today.
+    const latest: any = (h.assessments ?? [])[0] ?? null;
     const cases = await callApi(req, 'GET', `/aid-cases${qs({ district: h.district, limit: 500 })}`);
     const aid: any[] = cases.ok ? cases.body.items.filter((c: any) => c.householdId === h.id) : [];
     const canWrite = hasRole(req, 'officer');
@@ -199,14 +238,18 @@ ${canWrite ? html`<p class="actions"><a class="button" href="/households/${h.id}
 <dt>${t('Union organisation')}</dt><dd>${h.unionOrg ?? ''}</dd>
 <dt>${t('Category')}</dt><dd>${label(lang, CATEGORY, h.category)}</dd>
 <dt>${t('Causes')}</dt><dd>${(h.causes ?? []).map((c: string) => label(lang, CAUSE, c)).join('、')}</dd>
+${latest
+  ? html`<dt>${t('Per-capita income (latest assessment)')}</dt><dd id="latest-income"><strong>¥${latest.perCapitaIncome}</strong> · ${t('Assessed on')} ${latest.date}</dd>
+<dt>${t('Monthly income (latest assessment)')}</dt><dd>¥${latest.monthlyIncome} · ${t('Member count')} ${latest.memberCount}</dd>
+<dt>${t('Per-capita income at intake')}</dt><dd>¥${h.perCapitaIncome} (${t('Monthly income at intake')} ¥${h.monthlyIncome} / ${h.memberCount})</dd>`
+  : html`<dt>${t('Per-capita income')}</dt><dd id="latest-income">¥${h.perCapitaIncome} · ${t('At intake')} (${t('not assessed yet')})</dd>
 <dt>${t('Monthly income')}</dt><dd>¥${h.monthlyIncome}</dd>
-<dt>${t('Member count')}</dt><dd>${h.memberCount}</dd>
-<dt>${t('Per-capita income')}</dt><dd>¥${h.perCapitaIncome}</dd>
-<dt>${t('Notes')}</dt><dd>${h.notes ?? ''}</dd>
+<dt>${t('Member count')}</dt><dd>${h.memberCount}</dd>`}
+<dt>${t('Notes')}</dt><dd>${systemText(lang, h.notes)}</dd>
 </dl>
 <h2>${t('Members')}</h2>
 ${table(req, [
-  { head: t('Name'), cell: (m: any) => m.name }, { head: t('Relation'), cell: (m: any) => m.relation },
+  { head: t('Name'), cell: (m: any) => m.name }, { head: t('Relation'), cell: (m: any) => label(lang, RELATION, m.relation) },
   { head: t('Age'), cell: (m: any) => m.age ?? '', num: true }, { head: t('Health'), cell: (m: any) => m.health ?? '' },
 ], h.members ?? [], { csv: false })}
 <h2>${t('Assessments')}</h2>
@@ -214,7 +257,7 @@ ${table(req, [
   { head: t('Date'), cell: (a: any) => a.date }, { head: t('Monthly income'), cell: (a: any) => a.monthlyIncome, num: true },
   { head: t('Member count'), cell: (a: any) => a.memberCount, num: true }, { head: t('Rigid expenses'), cell: (a: any) => a.rigidExpenses, num: true },
   { head: t('Per-capita income'), cell: (a: any) => a.perCapitaIncome, num: true }, { head: t('Evidence'), cell: (a: any) => a.evidence ?? '' },
-  { head: t('Who'), cell: (a: any) => a.createdBy },
+  { head: t('Who'), cell: (a: any) => actorCell(lang, a.createdBy) },
 ], h.assessments ?? [], { csv: false })}
 ${canWrite ? html`<section aria-labelledby="h-assess"><h3 id="h-assess">${t('Record an assessment')}</h3>${msg('assess')}
 <form method="post" action="/households/${h.id}/assessments" class="grid">${csrfField(req)}
@@ -236,12 +279,12 @@ ${table(req, [
 ], aid, { csv: false })}
 <h2>${t('History')}</h2>
 ${table(req, [
-  { head: t('When'), cell: (e: any) => fmtTime(e.at) }, { head: t('Event'), cell: (e: any) => e.kind },
-  { head: t('Status'), cell: (e: any) => (e.fromStatus || e.toStatus ? `${label(lang, STATUS, e.fromStatus)} → ${label(lang, STATUS, e.toStatus)}` : '') },
-  { head: t('Date'), cell: (e: any) => e.date ?? '' }, { head: t('Reason'), cell: (e: any) => e.reason ?? '' },
+  { head: t('When'), cell: (e: any) => fmtTime(e.at) }, { head: t('Event'), cell: (e: any) => label(lang, HH_EVENT, e.kind) },
+  { head: t('Status'), cell: (e: any) => (e.fromStatus || e.toStatus ? `${e.fromStatus ? label(lang, STATUS, e.fromStatus) : '—'} → ${label(lang, STATUS, e.toStatus)}` : '') },
+  { head: t('Date'), cell: (e: any) => e.date ?? '' }, { head: t('Reason'), cell: (e: any) => systemText(lang, e.reason) },
   { head: t('Evidence'), cell: (e: any) => e.evidence ?? '' },
-  { head: t('Details'), cell: (e: any) => (Array.isArray(e.changes) ? e.changes.map((c: any) => c.field).join(', ') : '') },
-  { head: t('Who'), cell: (e: any) => e.actor },
+  { head: t('Details'), cell: (e: any) => historyDetails(req, e) },
+  { head: t('Who'), cell: (e: any) => actorCell(lang, e.actor) },
 ], h.history ?? [], { csv: false })}`,
     });
   };

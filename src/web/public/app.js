@@ -1,14 +1,29 @@
 // Progressive enhancement only: every page works without this file.
 'use strict';
+document.documentElement.classList.add('js');
 (function () {
+  // Menu: open on wide screens, folded on phones (the <details> works without this file too).
+  var menu = document.querySelector('details[data-menu]');
+  if (menu && window.matchMedia) {
+    var narrow = window.matchMedia('(max-width: 600px)');
+    var fit = function () { menu.open = !narrow.matches; };
+    fit();
+    if (narrow.addEventListener) narrow.addEventListener('change', fit);
+  }
+
   // Household form: reveal one more (server-rendered, hidden) member row.
   document.querySelectorAll('[data-add-member]').forEach(function (btn) {
+    var form = btn.form || document;
+    var more = function () { return form.querySelector('[data-member-row][hidden]'); };
+    if (!more()) btn.disabled = true;
     btn.addEventListener('click', function () {
-      var row = document.querySelector('[data-member-row][hidden]');
+      var row = more();
       if (!row) { btn.disabled = true; return; }
       row.hidden = false;
-      var first = row.querySelector('input');
+      row.querySelectorAll('input, select, textarea').forEach(function (el) { el.disabled = false; });
+      var first = row.querySelector('input, select, textarea');
       if (first) first.focus();
+      if (!more()) btn.disabled = true;
     });
   });
 
@@ -68,9 +83,28 @@
       var row = lines.querySelector('[data-line][hidden]');
       if (!row) { add.disabled = true; return; }
       row.hidden = false; row.querySelector('select, input').focus(); recompute();
+      if (!lines.querySelector('[data-line][hidden]')) add.disabled = true;
     });
     recompute();
   }
+
+  // A table wider than the screen scrolls inside its box: keyboard users can then focus and scroll it.
+  var wraps = document.querySelectorAll('.table-wrap');
+  var scrollable = function () {
+    wraps.forEach(function (w) {
+      if (w.scrollWidth > w.clientWidth + 1) {
+        if (!w.hasAttribute('tabindex')) {
+          w.setAttribute('tabindex', '0');
+          w.setAttribute('role', 'region');
+          var cap = w.querySelector('caption');
+          w.setAttribute('aria-label', cap ? cap.textContent : (document.documentElement.lang === 'en' ? 'Table' : '表格'));
+        }
+      } else if (w.getAttribute('role') === 'region') {
+        w.removeAttribute('tabindex'); w.removeAttribute('role'); w.removeAttribute('aria-label');
+      }
+    });
+  };
+  if (wraps.length) { scrollable(); window.addEventListener('resize', scrollable); }
 
   // Reconciliation: live difference of the lines ticked for a manual match.
   var mf = document.querySelector('[data-match-form]');
