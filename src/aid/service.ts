@@ -1,16 +1,19 @@
 import type { Knex } from 'knex';
 import type { Db } from '../platform/db';
 import { clock, shanghaiDate } from '../platform/clock';
-import { conflict, forbidden, invalidState, invariant, notFound, unprocessable, badRequest } from '../platform/errors';
+import { conflict, forbidden, invalidState, invariant, notFound, badRequest } from '../platform/errors';
 import { Decimal, money } from '../platform/money';
 import { maskName } from '../platform/masking';
 import { sortedPage, type SortedListQuery, type SortSpec } from '../platform/list-sort';
 import { encryptPersonal } from '../platform/personal-data';
 import { appendAudit } from '../audit';
 import { canSeeDistrict, districtScope, isFoundationApprover, type SessionUser } from '../auth';
-import { fundBalance, getFund, postJournalEntry, aidPaidByHousehold, type Fund } from '../ledger';
+import { fundBalance, getFund, postJournalEntry, aidPaidByHousehold } from '../ledger';
 import { createApplicantHousehold, getHouseholdSummary, markHouseholdAssisted } from '../households';
-import { ACTION_FROM, approvalsNeeded, approverFitsTier, caseNumber, fundInScope, plainText, tierFor, type AidReason, type AidStatus, type TierLimits } from './model';
+import {
+  approvalsNeeded, caseNumber, decodeApproval, decodeCase, decodeEvent, decodeObjection, plainText, tierFor, type AidCaseRow, type AidObjectionRow, type AidReason, type TierLimits,
+} from './model';
+import { aidWorkflow, fundScopeRefusal, publicFacts, type ApproveInput } from './workflow';
 
 export interface AidSettings extends TierLimits {
   noticePeriodMs: number;
@@ -41,72 +44,12 @@ export interface NewCase {
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 const amountOrNull = (v: string | null) => (v === null ? null : money(v));
 
-/** What the public may know of a case (DESIGN §5): masked name, district, reason, amounts, dates. */
-function publicFacts(c: any) {
-  return {
-    caseNo: c.case_no,
-    maskedName: c.masked_name,
-    district: c.district,
-    reason: c.reason,
-    urgent: c.urgent,
-    status: c.status,
-    approvedAmount: amountOrNull(c.approved_amount),
-  };
-}
-
 async function lockCase(trx: Knex.Transaction, user: SessionUser | undefined, where: { id: number } | { case_no: string }) {
-  const c = await trx('aid_cases').where(where).forUpdate().first();
-  if (!c) throw notFound('aid case');
+  const raw = await trx('aid_cases').where(where).forUpdate().first();
+  if (!raw) throw notFound('aid case');
+  const c = decodeCase(raw);
   if (user && !canSeeDistrict(user, c.district)) throw forbidden(`case ${c.case_no} belongs to district ${c.district}`).zh(`案件 ${c.case_no} 属于 ${c.district} 区，不在您的范围内`);
   return c;
-}
-
-// The Chinese of states and actions, for the refusals people read (messageZh).
-const STATUS_ZH: Record<string, string> = {
-  draft: '草稿', submitted: '已提交', reviewed: '已复核', approved: '已批准', in_notice: '公示中', payable: '待支付', paid: '已支付',
-  rejected: '已驳回', withdrawn: '已撤回', cancelled: '已取消',
-};
-const ACTION_ZH: Record<string, string> = { submit: '提交', review: '复核', approve: '审批', reject: '驳回', withdraw: '撤回', disburse: '支付' };
-
-function assertFrom(c: any, action: string) {
-  const from = ACTION_FROM[action]!;
-  if (!from.includes(c.status)) {
-    throw invalidState(`cannot ${action} a case that is ${c.status}`, { caseNo: c.case_no, status: c.status, allowedFrom: from })
-      .zh(`案件 ${c.case_no} 当前为「${STATUS_ZH[c.status] ?? c.status}」，不能${ACTION_ZH[action] ?? action}`);
-  }
-}
-
-/** Moves a case (or records a step that keeps its state), with its timeline row and its audit row. */
-async function recordStep(
-  trx: Knex.Transaction,
-  c: any,
-  step: { action: string; to: AidStatus; actor: SessionUser | 'public' | 'system'; note?: string | null; amount?: string | null; patch?: Record<string, unknown>; publicExtra?: Record<string, unknown> },
-) {
-  const now = clock.now();
-  const actorName = typeof step.actor === 'string' ? step.actor : step.actor.username;
-  const [updated] = await trx('aid_cases')
-    .where({ id: c.id })
-    .update({ ...step.patch, status: step.to, updated_at: now })
-    .returning('*');
-  await trx('aid_case_events').insert({
-    case_id: c.id,
-    action: step.action,
-    from_status: c.status,
-    to_status: step.to,
-    actor_id: typeof step.actor === 'string' ? null : step.actor.id,
-    actor: actorName,
-    amount: step.amount ?? null,
-    note: step.note ?? null,
-    at: now,
-  });
-  await appendAudit(trx, {
-    actor: actorName,
-    action: `aid.${step.action}`,
-    subject: `aid-case:${c.case_no}`,
-    publicPayload: { ...publicFacts(updated), ...(step.amount ? { amount: money(step.amount) } : {}), ...step.publicExtra },
-    privatePayload: { caseId: c.id, householdId: c.household_id, fromStatus: c.status, toStatus: step.to, note: step.note ?? null },
-  });
-  return updated;
 }
 
 async function nextCaseNo(trx: Knex.Transaction, district: string) {
@@ -115,32 +58,14 @@ async function nextCaseNo(trx: Knex.Transaction, district: string) {
     `INSERT INTO aid_case_counters (year, district, last) VALUES (?, ?, 1)
      ON CONFLICT (year, district) DO UPDATE SET last = aid_case_counters.last + 1 RETURNING last`,
     [year, district],
-  ).then((r: any) => r.rows);
+  ).then((r: { rows: { last: number }[] }) => r.rows);
   return caseNumber(year, district, row.last);
 }
 
-/**
- * The fund belongs to the district: a case draws on a fund of its own district (the district fund and the
- * enterprise/institution funds under it) or on a foundation-level fund; anything else is 422 fund_out_of_scope.
- * Checked on create and again at approval and disbursement (cases made before the rule).
- */
-function assertFundInScope(fund: Fund | undefined, district: string, caseNo?: string): asserts fund is Fund {
-  invariant(fund, 'the fund of a case exists');
-  if (!fundInScope(fund, district)) {
-    throw unprocessable(
-      'fund_out_of_scope',
-      `基金 ${fund.code} 不属于 ${district} 区，也不是基金会本级基金 · fund ${fund.code} is neither a fund of district ${district} nor a foundation-level fund`,
-      { fund: fund.code, fundDistrict: fund.district, caseDistrict: district, ...(caseNo ? { caseNo } : {}) },
-    ).zh(`基金 ${fund.code} 不属于 ${district} 区，也不是基金会本级基金`);
-  }
-}
-
-/** A district approver approves only cases of their district drawing on a fund of their district. */
-function assertApproverFitsFund(user: SessionUser, fund: Fund) {
-  if (user.district && fund.district !== user.district) {
-    throw forbidden(`fund ${fund.code} is not a fund of your district (${user.district}): a foundation approver must approve this case`, 'forbidden', { fund: fund.code, fundDistrict: fund.district })
-      .zh(`基金 ${fund.code} 不是本区（${user.district}）的基金：本案须由基金会审批人审批`);
-  }
+/** Fund scope on create (the case is not made yet): 422 fund_out_of_scope, the refusal of the workflow's guard. */
+function assertFundInScope(fund: NonNullable<Awaited<ReturnType<typeof getFund>>>, district: string) {
+  const refusal = fundScopeRefusal(fund, district);
+  if (refusal) throw refusal;
 }
 
 export async function createCase(trx: Knex.Transaction, user: SessionUser, input: NewCase) {
@@ -162,7 +87,7 @@ export async function createCase(trx: Knex.Transaction, user: SessionUser, input
   if (household.status === 'archived') throw invalidState('an archived household file cannot receive aid', { householdId });
   const now = clock.now();
   const caseNo = await nextCaseNo(trx, household.district);
-  const [c] = await trx('aid_cases')
+  const [raw] = await trx('aid_cases')
     .insert({
       case_no: caseNo,
       household_id: householdId,
@@ -180,6 +105,7 @@ export async function createCase(trx: Knex.Transaction, user: SessionUser, input
       updated_at: now,
     })
     .returning('*');
+  const c = decodeCase(raw);
   await trx('aid_case_events').insert({ case_id: c.id, action: 'created', from_status: null, to_status: 'draft', actor_id: user.id, actor: user.username, amount: input.requestedAmount, at: now });
   await appendAudit(trx, {
     actor: user.username,
@@ -188,111 +114,68 @@ export async function createCase(trx: Knex.Transaction, user: SessionUser, input
     publicPayload: { ...publicFacts(c), requestedAmount: money(input.requestedAmount) },
     privatePayload: { caseId: c.id, householdId, fund: fund.code, description: input.description },
   });
-  return c.id as number;
+  return c.id;
 }
 
 export async function submitCase(trx: Knex.Transaction, user: SessionUser, id: number) {
   const c = await lockCase(trx, user, { id });
-  assertFrom(c, 'submit');
-  await recordStep(trx, c, { action: 'submitted', to: 'submitted', actor: user, amount: c.requested_amount });
+  await aidWorkflow.apply(trx, c, 'submit', user, { amount: c.requested_amount });
 }
 
 export async function reviewCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { recommendedAmount: string; note?: string }) {
   const c = await lockCase(trx, user, { id });
-  assertFrom(c, 'review');
-  if (c.created_by === user.id) throw forbidden('the creator of a case cannot review it', 'maker_checker').zh('您是本案经办人，不能复核本案（经办与审批分离）');
-  if (new Decimal(input.recommendedAmount).gt(c.requested_amount)) {
-    throw unprocessable('amount_exceeds_request', 'the recommended amount is above the requested amount', { requestedAmount: money(c.requested_amount) })
-      .zh(`建议金额 ${money(input.recommendedAmount)} 元超过申请金额 ${money(c.requested_amount)} 元`);
-  }
-  await recordStep(trx, c, { action: 'reviewed', to: 'reviewed', actor: user, note: input.note, amount: input.recommendedAmount, patch: { recommended_amount: input.recommendedAmount, reviewed_by: user.id } });
+  await aidWorkflow.apply(trx, c, 'review', user, { input, note: input.note, amount: input.recommendedAmount, patch: { recommended_amount: input.recommendedAmount, reviewed_by: user.id } });
 }
 
 export async function approveCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { approvedAmount: string; note?: string }, settings: AidSettings) {
   const c = await lockCase(trx, user, { id });
-  assertFrom(c, 'approve');
-  if (c.created_by === user.id || c.reviewed_by === user.id) {
-    throw forbidden('maker-checker: whoever created or reviewed a case can never approve it', 'maker_checker')
-      .zh(c.created_by === user.id ? '您是本案经办人，不能审批本案（经办与审批分离）' : '您复核了本案，不能再审批本案（经办与审批分离）');
-  }
   const amount = input.approvedAmount;
-  if (new Decimal(amount).gt(c.requested_amount)) {
-    throw unprocessable('amount_exceeds_request', 'the approved amount is above the requested amount', { requestedAmount: money(c.requested_amount) })
-      .zh(`批准金额 ${money(amount)} 元超过申请金额 ${money(c.requested_amount)} 元`);
-  }
-  const fund = await getFund(trx, c.fund);
-  assertFundInScope(fund, c.district, c.case_no);
   const tier = tierFor(amount, settings);
-  if (!approverFitsTier(user, tier, c.district)) {
-    throw forbidden(`an amount of ${money(amount)} needs ${tier === 'district' ? 'an approver of the district or the foundation' : 'a foundation approver'}`, 'forbidden', {
-      tier,
-      limits: { district: settings.districtLimit, foundation: settings.foundationLimit },
-    }).zh(`批准金额 ${money(amount)} 元须由${tier === 'district' ? '本区或基金会的审批人' : tier === 'foundation' ? '基金会审批人' : '两位不同的基金会审批人'}审批（区级审批上限 ${money(settings.districtLimit)} 元，基金会一人审批上限 ${money(settings.foundationLimit)} 元）`);
+  const prior = await trx('aid_approvals').where({ case_id: c.id }).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
+  const approveInput: ApproveInput = { approvedAmount: amount, limits: settings };
+  const record = { input: approveInput, note: input.note, amount, before: () => trx('aid_approvals').insert({ case_id: c.id, approver_id: user.id, approver: user.username, amount, at: clock.now() }).then(() => undefined) };
+  // Which way of approving: the first of two approvals, the urgent path (payable at once; the notice runs after
+  // payment and the disclosure says so), or into the public notice. All three share their guards.
+  if (prior + 1 < approvalsNeeded(tier)) {
+    await aidWorkflow.apply(trx, c, 'record_approval', user, { ...record, publicExtra: { approvalsNeeded: approvalsNeeded(tier), approvals: prior + 1 } });
+  } else if (c.urgent && isFoundationApprover(user)) {
+    await aidWorkflow.apply(trx, c, 'approve_urgent', user, { ...record, patch: { approved_amount: amount, paid_before_notice: true }, publicExtra: { noticeAfterPayment: true } });
+  } else {
+    const start = settings.seedNoticeStart ?? clock.now();
+    const end = new Date(start.getTime() + settings.noticePeriodMs);
+    await aidWorkflow.apply(trx, c, 'approve', user, {
+      ...record,
+      patch: { approved_amount: amount, notice_start: start, notice_end: end },
+      publicExtra: { noticeStart: start.toISOString(), noticeEnd: end.toISOString() },
+    });
   }
-  assertApproverFitsFund(user, fund);
-  const prior = await trx('aid_approvals').where({ case_id: c.id });
-  if (prior.some((a: any) => a.approver_id === user.id)) throw conflict('already_approved', 'you have already approved this case: a second, different foundation approver is needed').zh('您已审批过本案：还需另一位基金会审批人审批');
-  if (prior.length && !new Decimal(prior[0].amount).eq(amount)) {
-    throw unprocessable('amount_mismatch', 'the second approval must confirm the amount of the first', { firstApprovedAmount: money(prior[0].amount) })
-      .zh(`第二位审批人须确认第一位审批的金额 ${money(prior[0].amount)} 元（本次为 ${money(amount)} 元）`);
-  }
-  await trx('aid_approvals').insert({ case_id: c.id, approver_id: user.id, approver: user.username, amount, at: clock.now() });
-  if (prior.length + 1 < approvalsNeeded(tier)) {
-    await recordStep(trx, c, { action: 'approval_recorded', to: 'reviewed', actor: user, note: input.note, amount, publicExtra: { approvalsNeeded: approvalsNeeded(tier), approvals: prior.length + 1 } });
-    return;
-  }
-  if (c.urgent && isFoundationApprover(user)) {
-    // Urgent path: payable at once; the notice runs after payment and the disclosure says so.
-    await recordStep(trx, c, { action: 'approved', to: 'payable', actor: user, note: input.note, amount, patch: { approved_amount: amount, paid_before_notice: true }, publicExtra: { noticeAfterPayment: true } });
-    return;
-  }
-  const start = settings.seedNoticeStart ?? clock.now();
-  const end = new Date(start.getTime() + settings.noticePeriodMs);
-  await recordStep(trx, c, {
-    action: 'approved',
-    to: 'in_notice',
-    actor: user,
-    note: input.note,
-    amount,
-    patch: { approved_amount: amount, notice_start: start, notice_end: end },
-    publicExtra: { noticeStart: start.toISOString(), noticeEnd: end.toISOString() },
-  });
 }
 
 export async function rejectCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { note: string }) {
   const c = await lockCase(trx, user, { id });
-  assertFrom(c, 'reject');
-  if (c.created_by === user.id) throw forbidden('the creator of a case cannot decide it', 'maker_checker').zh('您是本案经办人，不能驳回本案（经办与审批分离）');
-  await recordStep(trx, c, { action: 'rejected', to: 'rejected', actor: user, note: input.note });
+  await aidWorkflow.apply(trx, c, 'reject', user, { note: input.note });
 }
 
 export async function withdrawCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { note?: string }) {
   const c = await lockCase(trx, user, { id });
-  assertFrom(c, 'withdraw');
-  await recordStep(trx, c, { action: 'withdrawn', to: 'withdrawn', actor: user, note: input.note });
+  await aidWorkflow.apply(trx, c, 'withdraw', user, { note: input.note });
 }
 
-async function openObjections(trx: Db, caseId: number) {
-  return trx('aid_objections').where({ case_id: caseId }).whereIn('status', ['open', 'upheld']).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
-}
-
-/** A case in notice becomes payable once the notice has ended with no open or upheld objection. */
-async function noticeCleared(trx: Db, c: any) {
-  return c.status === 'in_notice' && new Date(c.notice_end) <= clock.now() && (await openObjections(trx, c.id)) === 0;
+/**
+ * The one place a case becomes payable (the sweep, a payment of a case whose notice has ended, the dismissal of
+ * its last objection): the `payable` transition, whose guard is the notice cleared. `must` throws its refusal.
+ */
+async function becomePayable(trx: Knex.Transaction, c: AidCaseRow, note: string, mode: 'must' | 'if_cleared') {
+  if (mode === 'if_cleared' && (await aidWorkflow.check(trx, c, 'payable', 'system'))) return c;
+  return aidWorkflow.apply(trx, c, 'payable', 'system', { note });
 }
 
 export async function disburseCase(trx: Knex.Transaction, user: SessionUser, id: number, input: { paymentRef: string; date: string }, settings: AidSettings) {
   let c = await lockCase(trx, user, { id });
-  assertFrom(c, 'disburse');
-  assertFundInScope(await getFund(trx, c.fund), c.district, c.case_no);
-  if (c.status === 'in_notice') {
-    if (!(await noticeCleared(trx, c))) {
-      const open = await openObjections(trx, c.id);
-      throw invalidState(open ? 'an objection to this case is open or upheld' : 'the public notice of this case has not ended', { noticeEnd: iso(c.notice_end), openObjections: open })
-        .zh(open ? `本案有 ${open} 条异议待处理或已成立，不能支付` : '本案公示期尚未结束，不能支付');
-    }
-    c = await recordStep(trx, c, { action: 'payable', to: 'payable', actor: 'system', note: 'notice ended without objection' });
-  }
+  const refusal = await aidWorkflow.check(trx, c, 'disburse', user);
+  if (refusal) throw refusal;
+  if (c.status === 'in_notice') c = await becomePayable(trx, c, 'notice ended without objection', 'must');
+  invariant(c.approved_amount, 'a payable case has its approved amount');
   const amount = money(c.approved_amount);
   const balance = await fundBalance(trx, c.fund, { lock: true });
   if (new Decimal(balance.available).lt(amount)) {
@@ -318,58 +201,52 @@ export async function disburseCase(trx: Knex.Transaction, user: SessionUser, id:
     ],
   });
   const now = clock.now();
-  const notice = c.paid_before_notice ? { notice_start: now, notice_end: new Date(now.getTime() + settings.noticePeriodMs) } : {};
+  const noticeEnd = new Date(now.getTime() + settings.noticePeriodMs);
+  const notice = c.paid_before_notice ? { notice_start: now, notice_end: noticeEnd } : {};
   await markHouseholdAssisted(trx, user.username, c.household_id, input.date, `aid case ${c.case_no} paid`);
-  await recordStep(trx, c, {
-    action: 'paid',
-    to: 'paid',
-    actor: user,
+  await aidWorkflow.apply(trx, c, 'disburse', user, {
     amount,
     note: `payment ${input.paymentRef}`,
     patch: { paid_date: input.date, payment_ref: input.paymentRef, ...notice },
-    publicExtra: { paidDate: input.date, entries: [commitment.number, payment.number], ...(c.paid_before_notice ? { noticeAfterPayment: true, noticeEnd: notice.notice_end!.toISOString() } : {}) },
+    publicExtra: { paidDate: input.date, entries: [commitment.number, payment.number], ...(c.paid_before_notice ? { noticeAfterPayment: true, noticeEnd: noticeEnd.toISOString() } : {}) },
   });
 }
 
 export async function fileObjection(trx: Knex.Transaction, caseNo: string, input: { text: string; contact?: string }) {
-  const c = await trx('aid_cases').where({ case_no: caseNo }).forUpdate().first();
+  const raw = await trx('aid_cases').where({ case_no: caseNo }).forUpdate().first();
+  const c = raw ? decodeCase(raw) : undefined;
   const now = clock.now();
-  const inNotice = c && c.notice_end && new Date(c.notice_end) > now && (c.status === 'in_notice' || (c.status === 'paid' && c.paid_before_notice));
+  const inNotice = c && c.notice_end && c.notice_end > now && (c.status === 'in_notice' || (c.status === 'paid' && c.paid_before_notice));
   if (!c || !inNotice) throw notFound(`case ${caseNo} in public notice`);
   const text = plainText(input.text);
   if (!text) throw badRequest('the objection has no text once markup is removed', [{ in: 'body', path: 'text', message: '"text" is empty' }]);
-  const [o] = await trx('aid_objections')
+  const [oRaw] = await trx('aid_objections')
     .insert({ case_id: c.id, text, contact_sealed: input.contact ? encryptPersonal(input.contact) : null, status: 'open', created_at: now })
     .returning('*');
-  await recordStep(trx, c, { action: 'objection_filed', to: c.status, actor: 'public', publicExtra: { objectionId: o.id } });
-  return { id: o.id as number, caseNo, status: 'open', createdAt: iso(o.created_at) };
+  const o = decodeObjection(oRaw);
+  await aidWorkflow.apply(trx, c, 'file_objection', 'public', { publicExtra: { objectionId: o.id } });
+  return { id: o.id, caseNo, status: 'open', createdAt: iso(o.created_at) };
 }
 
 export async function resolveObjection(trx: Knex.Transaction, user: SessionUser, caseId: number, objectionId: number, input: { outcome: 'upheld' | 'dismissed'; note: string }) {
   const c = await lockCase(trx, user, { id: caseId });
-  // Maker-checker: whoever created, reviewed or approved the case does not judge an objection to it.
-  const approvers = await trx('aid_approvals').where({ case_id: c.id }).pluck('approver_id');
-  if (c.created_by === user.id || c.reviewed_by === user.id || approvers.includes(user.id)) {
-    throw forbidden('maker-checker: whoever created, reviewed or approved a case cannot resolve an objection to it', 'maker_checker')
-      .zh('经办、复核或审批本案的人不得处理对本案的异议');
-  }
-  const o = await trx('aid_objections').where({ id: objectionId, case_id: caseId }).forUpdate().first();
-  if (!o) throw notFound(`objection ${objectionId} of case ${c.case_no}`);
+  // Maker-checker first: whoever created, reviewed or approved the case does not judge an objection to it.
+  const refusal = await aidWorkflow.check(trx, c, 'dismiss_objection', user);
+  if (refusal) throw refusal;
+  const oRaw = await trx('aid_objections').where({ id: objectionId, case_id: caseId }).forUpdate().first();
+  if (!oRaw) throw notFound(`objection ${objectionId} of case ${c.case_no}`);
+  const o = decodeObjection(oRaw);
   if (o.status !== 'open') throw invalidState(`the objection was already ${o.status}`).zh(`该异议已处理（${o.status === 'upheld' ? '成立' : '不成立'}）`);
   await trx('aid_objections').where({ id: o.id }).update({ status: input.outcome, resolved_by: user.id, resolved_at: clock.now(), resolution_note: input.note });
-  const extra = { objectionId: o.id, outcome: input.outcome };
+  const step = { note: input.note, publicExtra: { objectionId: o.id, outcome: input.outcome } };
   if (input.outcome === 'upheld') {
-    if (c.status === 'paid') {
-      await recordStep(trx, c, { action: 'recovery_opened', to: 'paid', actor: user, note: input.note, patch: { recovery_note: input.note }, publicExtra: extra });
-    } else if (['in_notice', 'payable'].includes(c.status)) {
-      await recordStep(trx, c, { action: 'cancelled', to: 'cancelled', actor: user, note: input.note, publicExtra: extra });
-    } else {
-      await recordStep(trx, c, { action: 'objection_upheld', to: c.status, actor: user, note: input.note, publicExtra: extra });
-    }
+    if (c.status === 'paid') await aidWorkflow.apply(trx, c, 'open_recovery', user, { ...step, patch: { recovery_note: input.note } });
+    else if (c.status === 'in_notice' || c.status === 'payable') await aidWorkflow.apply(trx, c, 'uphold_objection', user, step);
+    else await aidWorkflow.apply(trx, c, 'note_upheld_objection', user, step);
     return;
   }
-  const after = await recordStep(trx, c, { action: 'objection_dismissed', to: c.status, actor: user, note: input.note, publicExtra: extra });
-  if (await noticeCleared(trx, after)) await recordStep(trx, after, { action: 'payable', to: 'payable', actor: 'system', note: 'notice ended; objections dismissed' });
+  const after = await aidWorkflow.apply(trx, c, 'dismiss_objection', user, step);
+  await becomePayable(trx, after, 'notice ended; objections dismissed', 'if_cleared');
 }
 
 /**
@@ -389,12 +266,12 @@ export async function sweepNoticePeriods(ctx: { db: Knex }) {
       .forUpdate()
       .skipLocked()
       .select('c.*');
-    for (const c of due) await recordStep(trx, c, { action: 'payable', to: 'payable', actor: 'system', note: 'notice ended without objection' });
+    for (const c of due) await becomePayable(trx, decodeCase(c), 'notice ended without objection', 'must');
     return due.length;
   });
 }
 
-function caseView(c: any) {
+function caseView(c: AidCaseRow) {
   return {
     id: c.id,
     ...publicFacts(c),
@@ -416,12 +293,13 @@ function caseView(c: any) {
 }
 
 export async function getCase(db: Db, user: SessionUser, id: number, settings: TierLimits) {
-  const c = await db('aid_cases').where({ id }).first();
+  const raw = await db('aid_cases').where({ id }).first();
+  const c = raw ? decodeCase(raw) : undefined;
   if (!c || !canSeeDistrict(user, c.district)) throw notFound(`aid case ${id}`);
   // One after another: db may be the request's transaction, a single connection.
-  const events = await db('aid_case_events').where({ case_id: id }).orderBy('id');
-  const approvals = await db('aid_approvals').where({ case_id: id }).orderBy('at');
-  const objections = await db('aid_objections').where({ case_id: id }).orderBy('id');
+  const events = (await db('aid_case_events').where({ case_id: id }).orderBy('id')).map(decodeEvent);
+  const approvals = (await db('aid_approvals').where({ case_id: id }).orderBy('at')).map(decodeApproval);
+  const objections = (await db('aid_objections').where({ case_id: id }).orderBy('id')).map(decodeObjection);
   const year = shanghaiDate().slice(0, 4);
   const paid = await aidPaidByHousehold(db, [c.household_id], `${year}-01-01`, `${year}-12-31`);
   const amountForTier = c.approved_amount ?? c.recommended_amount ?? c.requested_amount;
@@ -432,10 +310,10 @@ export async function getCase(db: Db, user: SessionUser, id: number, settings: T
     approvalsNeeded: approvalsNeeded(tier),
     // The limits that pick the tier, so a page can say who may approve which amount.
     tierLimits: { district: money(settings.districtLimit), foundation: money(settings.foundationLimit) },
-    approvals: approvals.map((a: any) => ({ approver: a.approver, amount: money(a.amount), at: iso(a.at) })),
+    approvals: approvals.map((a) => ({ approver: a.approver, amount: money(a.amount), at: iso(a.at) })),
     householdAidThisYear: money(paid.get(c.household_id) ?? '0'),
-    timeline: events.map((e: any) => ({ action: e.action, actor: e.actor, at: iso(e.at), note: e.note, amount: amountOrNull(e.amount), fromStatus: e.from_status, toStatus: e.to_status })),
-    objections: objections.map((o: any) => ({ id: o.id, status: o.status, text: o.text, createdAt: iso(o.created_at), outcome: o.status === 'open' ? null : o.status, note: o.resolution_note, resolvedAt: iso(o.resolved_at) })),
+    timeline: events.map((e) => ({ action: e.action, actor: e.actor, at: iso(e.at), note: e.note, amount: amountOrNull(e.amount), fromStatus: e.from_status, toStatus: e.to_status })),
+    objections: objections.map((o) => ({ id: o.id, status: o.status, text: o.text, createdAt: iso(o.created_at), outcome: o.status === 'open' ? null : o.status, note: o.resolution_note, resolvedAt: iso(o.resolved_at) })),
   };
 }
 
@@ -481,7 +359,7 @@ export async function listCases(db: Db, user: SessionUser, q: CaseQuery) {
   if (q.from) query.whereRaw(`created_at >= (?::date)::timestamp AT TIME ZONE 'Asia/Shanghai'`, [q.from]);
   if (q.to) query.whereRaw(`created_at < (?::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'`, [q.to]);
   const page = await sortedPage(db, query, { spec: CASE_SORTS, sort: q.sort, cursor: q.cursor, limit: q.limit, withTotal: q.withTotal });
-  return { ...page, items: page.items.map(caseView) };
+  return { ...page, items: page.items.map((r: Record<string, unknown>) => caseView(decodeCase(r))) };
 }
 
 /** Public notice board: cases in notice now (and urgent paid cases whose after-payment notice runs). */
@@ -493,14 +371,14 @@ export async function listPublicNotices(db: Db, q: { limit: number; cursor?: str
     .orderBy('id')
     .limit(q.limit + 1);
   if (q.cursor) query.where('id', '>', Number(q.cursor));
-  const rows = await query;
-  const items = rows.slice(0, q.limit).map((c: any) => ({
+  const rows = (await query).map(decodeCase);
+  const items = rows.slice(0, q.limit).map((c) => ({
     id: c.id,
     caseNo: c.case_no,
     maskedName: c.masked_name,
     district: c.district,
     reason: c.reason,
-    approvedAmount: money(c.approved_amount),
+    approvedAmount: money(c.approved_amount ?? '0'),
     noticeStart: iso(c.notice_start),
     noticeEnd: iso(c.notice_end),
     urgent: c.urgent,
@@ -527,13 +405,13 @@ export interface Disclosure {
   updatedAt?: string;
 }
 
-const disclosureOf = (c: any): Disclosure => ({
+const disclosureOf = (c: AidCaseRow): Disclosure => ({
   caseNo: c.case_no,
   maskedName: c.masked_name,
   district: c.district,
   reason: c.reason,
-  approvedAmount: money(c.approved_amount),
-  paidAt: c.paid_date,
+  approvedAmount: money(c.approved_amount ?? '0'),
+  paidAt: c.paid_date ?? '',
   fund: c.fund,
   urgent: c.urgent,
   noticeStart: iso(c.notice_start),
@@ -553,7 +431,7 @@ function paidQuery(db: Db, q: { from?: string; to?: string; fund?: string }) {
 export async function listDisclosures(db: Db, q: { from?: string; to?: string; fund?: string; limit: number; cursor?: string }) {
   const query = paidQuery(db, q).orderBy('id').limit(q.limit + 1);
   if (q.cursor) query.where('id', '>', Number(q.cursor));
-  const rows = await query;
+  const rows = (await query).map(decodeCase);
   return { items: rows.slice(0, q.limit).map(disclosureOf), nextCursor: rows.length > q.limit ? String(rows[q.limit - 1].id) : null };
 }
 
@@ -561,14 +439,18 @@ export async function listDisclosures(db: Db, q: { from?: string; to?: string; f
 export async function* paidCaseDisclosures(db: Db, q: { from?: string; to?: string; fund?: string }, batchSize = 1000): AsyncIterable<Disclosure[]> {
   let after = 0;
   for (;;) {
-    const rows = await paidQuery(db, q).where('id', '>', after).orderBy('id').limit(batchSize);
+    const rows = (await paidQuery(db, q).where('id', '>', after).orderBy('id').limit(batchSize)).map(decodeCase);
     if (!rows.length) return;
-    yield rows.map((c: any) => ({ ...disclosureOf(c), updatedAt: iso(c.updated_at)! }));
-    after = rows[rows.length - 1].id;
+    yield rows.map((c) => ({ ...disclosureOf(c), updatedAt: iso(c.updated_at)! }));
+    after = rows[rows.length - 1]!.id;
     if (rows.length < batchSize) return;
   }
 }
 
+
+/** The join row of listObjections: an objection with its case's facts. */
+type ObjectionListRow = Pick<AidObjectionRow, 'id' | 'status' | 'text' | 'created_at' | 'resolution_note' | 'resolved_at' | 'case_id'> &
+  Pick<AidCaseRow, 'case_no' | 'masked_name' | 'district' | 'reason' | 'approved_amount' | 'notice_end'> & { case_status: AidCaseRow['status'] };
 
 /** Objections across the cases a user may see (the approvers' work list), oldest first. */
 export async function listObjections(db: Db, user: SessionUser, q: { status?: 'open' | 'upheld' | 'dismissed'; limit: number; cursor?: string }) {
@@ -581,8 +463,8 @@ export async function listObjections(db: Db, user: SessionUser, q: { status?: 'o
     .select('o.id', 'o.status', 'o.text', 'o.created_at', 'o.resolution_note', 'o.resolved_at', 'c.id as case_id', 'c.case_no', 'c.masked_name', 'c.district', 'c.reason', 'c.status as case_status', 'c.approved_amount', 'c.notice_end');
   if (scope) query.where('c.district', scope);
   if (q.cursor) query.where('o.id', '>', Number(q.cursor));
-  const rows = await query;
-  const items = rows.slice(0, q.limit).map((o: any) => ({
+  const rows: ObjectionListRow[] = await query;
+  const items = rows.slice(0, q.limit).map((o) => ({
     id: o.id, status: o.status, text: o.text, createdAt: iso(o.created_at), note: o.resolution_note, resolvedAt: iso(o.resolved_at),
     caseId: o.case_id, caseNo: o.case_no, maskedName: o.masked_name, district: o.district, reason: o.reason, caseStatus: o.case_status,
     approvedAmount: amountOrNull(o.approved_amount), noticeEnd: iso(o.notice_end),

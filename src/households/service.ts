@@ -118,7 +118,7 @@ function eventView(e: any) {
   };
 }
 
-/** What the public side of the audit log may show of a file (DESIGN §5): no ID number, phone or address. */
+/** What the public side of the audit log may show of a file: no ID number, phone or address. */
 export const publicOf = (row: { id: number; head_name: string; district: string; category: string; status: string }, extra: Record<string, unknown> = {}) => ({
   householdId: row.id,
   name: maskName(row.head_name),

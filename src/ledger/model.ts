@@ -9,7 +9,7 @@ export type Source = (typeof SOURCES)[number];
 
 export type AccountType = 'asset' | 'liability' | 'net_assets' | 'income' | 'expense';
 
-/** The accounts whose balance in a fund may never go below zero (DESIGN §2, "no overdraft"). */
+/** The accounts whose balance in a fund may never go below zero ("no overdraft", docs/api.md). */
 export const CASH = '1001';
 export const BANK = '1002';
 export const NO_OVERDRAFT_ACCOUNTS: readonly string[] = [CASH, BANK];

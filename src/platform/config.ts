@@ -36,7 +36,7 @@ export interface Config {
   exitIncomeThreshold: string;
   bodyLimit: string;
   embeddedPgPort: number;
-  /** Aid amount tiers (DESIGN §4): up to the first, one district approver; up to the second, one foundation approver; above, two. */
+  /** Aid amount tiers (docs/api.md): up to the first, one district approver; up to the second, one foundation approver; above, two. */
   aidDistrictLimit: string;
   aidFoundationLimit: string;
   /** Public objections accepted per client per 15 minutes. */

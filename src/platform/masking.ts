@@ -1,4 +1,4 @@
-// DESIGN §5: everything public (API, PDFs, exports) shows names masked and never ID numbers, phones or addresses.
+// Everything public (API, PDFs, exports) shows names masked and never ID numbers, phones or addresses.
 
 /** 张三明 → 张*明, 张三 → 张*, 欧阳娜娜 → 欧**娜; a one-character name becomes *. */
 export function maskName(name: string): string {

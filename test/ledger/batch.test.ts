@@ -102,6 +102,38 @@ describe('ledger: batch posting (POST /journal-entries/batch) and group commit',
     expect(await balancesMatchLines([t.cy])).to.deep.equal([]);
   });
 
+  it('back-dated entries in one group: each is checked on the running day closings of the ones before it (set-based function), day rows written once and right', async () => {
+    const t = await makeTree(fin);
+    const day = (k: number) => new Date(Date.parse(`${today()}T00:00:00Z`) - k * 86_400_000).toISOString().slice(0, 10);
+    await donate(fin, t.cy, '100.00', day(6));
+    await donate(fin, t.cy, '50.00', day(2));
+    const tag = uniq();
+    const at = (d: string, amount: string, n: string) => ({ ...pay(t.cy, amount, `${n} ${tag}`), date: d });
+    const entries = [
+      at(day(4), '60.00', 'a'),
+      at(day(5), '50.00', 'b'), // day 4 would be 40 − 50
+      at(day(5), '30.00', 'c'),
+      { date: day(1), description: `d ${tag}`, lines: [{ account: '1002', fund: t.cy, debit: '20.00' }, { account: '4101', fund: t.cy, credit: '20.00' }] },
+      at(today(), '80.00', 'e'),
+      at(today(), '0.01', 'f'), // nothing left
+    ];
+    const r = await api('POST', '/journal-entries/batch', { token: fin, body: { atomic: false, entries } });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body.results.map((x: any) => x.status)).to.deep.equal([201, 409, 201, 201, 201, 409]);
+    expect(r.body.results[1].body.error.details).to.include({ fund: t.cy, account: '1002', date: day(4), balance: '40.00', required: '50.00' });
+    expect(r.body.results[5].body.error.details).to.include({ fund: t.cy, account: '1002', date: today(), balance: '0.00', required: '0.01' });
+    const numbers = r.body.results.filter((x: any) => x.status === 201).map((x: any) => Number(x.body.number.slice(5)));
+    expect(numbers, 'numbers in list order, gapless').to.deep.equal(numbers.map((_: number, i: number) => numbers[0] + i));
+    const { rows } = await db().raw(`SELECT to_char(date, 'YYYY-MM-DD') AS date, closing::text FROM ledger_daily_balances WHERE account = '1002' AND fund = ? ORDER BY date`, [t.cy]);
+    expect(rows).to.deep.equal([
+      { date: day(6), closing: '100.00' }, { date: day(5), closing: '70.00' }, { date: day(4), closing: '10.00' },
+      { date: day(2), closing: '60.00' }, { date: day(1), closing: '80.00' }, { date: today(), closing: '0.00' },
+    ]);
+    expect(await entriesWith(`b ${tag}`) + (await entriesWith(`f ${tag}`))).to.equal(0);
+    expect(await balancesMatchLines([t.cy])).to.deep.equal([]);
+    expect((await verifyAuditChain(db())).ok).to.equal(true);
+  });
+
   it('idempotency per entry: a key used by POST /journal-entries gives that first answer inside a batch; another entry under it is a conflict', async () => {
     const t = await makeTree(fin);
     await donate(fin, t.cy, '100.00', today());

@@ -8,7 +8,7 @@ import { seedUsers } from '../../seeds/users';
 const base = { DATA_DIR: '/tmp/warmth-config-test', AUDIT_SECRET: 'x'.repeat(20), DATA_KEY: 'ab'.repeat(32) };
 
 describe('configuration', () => {
-  it('takes the defaults of DESIGN §6', () => {
+  it('takes the documented defaults (docs/api.md, README)', () => {
     const c = loadConfig(base);
     expect(c.port).to.equal(3000);
     expect(c.noticePeriodMs).to.equal(7 * 24 * 3600 * 1000);

@@ -4,7 +4,7 @@ import { decryptPersonal } from '../../src/platform/personal-data';
 import type { RunningService } from '../../src/server';
 
 /**
- * DESIGN §5 over the demo data, as the public meets it: every public endpoint's output and the whole public
+ * The masking rule (docs/api.md) over the demo data, as the public meets it: every public endpoint's output and the whole public
  * log hold no ID number, no phone, no address and no full name of any household member.
  */
 describe('public output after the demo data loads holds no personal detail', function () {

@@ -186,30 +186,30 @@ describe('web console: the people pages', function () {
 
   it('lets an admin set the year target and district quotas; the page shows them in Chinese', async () => {
     const b = await Browser.as(ADMIN.username, ADMIN.password);
-    await b.get('/targets/2098/edit');
-    const wrong = await b.post('/targets/2098/edit', { target: '0', q_CY: '5' });
+    await b.get('/targets/2088/edit');
+    const wrong = await b.post('/targets/2088/edit', { target: '0', q_CY: '5' });
     expect(wrong.res.status).to.equal(400);
-    const ok = await b.post('/targets/2098/edit', { target: '321', q_CY: '12', q_HD: '' });
+    const ok = await b.post('/targets/2088/edit', { target: '321', q_CY: '12', q_HD: '' });
     expect(ok.res.status).to.equal(303);
-    const g = (await api('GET', '/targets/2098', { token: await adminToken() })).body;
+    const g = (await api('GET', '/targets/2088', { token: await adminToken() })).body;
     expect(g.target).to.equal(321);
     expect(g.byDistrict.find((d: any) => d.district === 'CY').quota).to.equal(12);
-    const page = textOf((await b.get('/targets?year=2098')).text);
+    const page = textOf((await b.get('/targets?year=2088')).text);
     expect(page).to.include('指标').and.include('距脱困标准差额');
     expect(page).not.to.match(/\b(Quota|Gap)\b/);
-    const edit = (await b.get('/targets/2098/edit')).text;
+    const edit = (await b.get('/targets/2088/edit')).text;
     expect(edit).to.match(/id="f-q_CY"[^>]*value="12"/);
     const officer = await userToken(['officer'], 'CY');
-    expect((await (await Browser.as(officer.username)).get('/targets/2098/edit')).res.status).to.equal(403);
+    expect((await (await Browser.as(officer.username)).get('/targets/2088/edit')).res.status).to.equal(403);
   });
 
   it('filters the audit log by action, subject and dates, with labelled details and no "null"', async () => {
     const admin = await adminToken();
-    expect((await api('PUT', '/targets/2097', { token: admin, body: { target: 77 } })).status).to.equal(200);
+    expect((await api('PUT', '/targets/2087', { token: admin, body: { target: 77 } })).status).to.equal(200);
     await userToken(['officer'], 'CY'); // a user.created row: no public payload
     const auditor = await userToken(['auditor']);
     const b = await Browser.as(auditor.username);
-    const hit = (await b.get('/audit?action=target.set&subject=target:2097')).text;
+    const hit = (await b.get('/audit?action=target.set&subject=target:2087')).text;
     const body = textOf(hit.slice(hit.indexOf('<tbody>')));
     expect(body).to.include('设置年度目标');
     expect(body).to.include('目标: 77');
@@ -217,7 +217,7 @@ describe('web console: the people pages', function () {
     const users = textOf((await b.get('/audit?action=user.created')).text);
     expect(users).to.include('不公开');
     expect(users).not.to.match(/\bnull\b/);
-    const none = (await b.get('/audit?action=target.set&subject=target:2097&from=2099-01-01&to=2099-01-02')).text;
+    const none = (await b.get('/audit?action=target.set&subject=target:2087&from=2099-01-01&to=2099-01-02')).text;
     expect(textOf(none)).to.include('暂无记录');
   });
 
