@@ -1,25 +1,11 @@
 // npx tsx bench/ledger/batch-http.ts: one service in this process, POST /journal-entries/batch of 1,000 (and 100)
 // two-line entries a few times, timed (run under node --cpu-prof --import tsx to see where the JS time goes).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../src/platform/config';
-import { startService } from '../../src/server';
 import { createUser } from '../../src/auth';
 import { createFund } from '../../src/ledger/service';
-import { freePort } from '../../src/platform/free-port';
+import { startBenchService } from '../support';
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmth-bhttp-'));
-  fs.chmodSync(dir, 0o755);
-  const env: Record<string, string | undefined> = {
-    ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO_DATA: 'off',
-    ADMIN_USERNAME: 'bench-admin', ADMIN_PASSWORD: 'Bench-admin-pass-1', PASSWORD_HASH_ROUNDS: '4',
-    EMBEDDED_PG_PORT: String(await freePort()), AUDIT_SECRET: 'bench-audit-secret-0123456789',
-    DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
-  };
-  delete env.DATABASE_URL;
-  const svc = await startService(loadConfig(env));
+  const { svc } = await startBenchService('warmth-bhttp');
   try {
     await svc.ctx.db.transaction(async (trx) => {
       await createUser(trx, 'bench', { username: 'bench-finance', password: 'Bench-finance-1', displayName: 'bench', roles: ['finance'] });

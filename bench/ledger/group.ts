@@ -2,27 +2,13 @@
 // ledger_post_entries with groups of 1, 10, 100 and 1,000 two-line entries (Dr 1002 / Cr 4101, one fund, today, as
 // the batch bench posts), and appendAuditBatch with as many rows; GROUP_EXPLAIN=1 prints auto_explain's nested
 // statement timings (sent to the client: client_min_messages = log) for the group of 1,000.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '../../src/platform/config';
-import { startService } from '../../src/server';
 import { createFund, writeEntries as writeEntriesForBench } from '../../src/ledger/service';
-import { freePort } from '../../src/platform/free-port';
 import { appendAuditBatch } from '../../src/audit';
+import { startBenchService } from '../support';
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmth-group-'));
-  fs.chmodSync(dir, 0o755);
-  const env: Record<string, string | undefined> = {
-    ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO_DATA: 'off',
-    ADMIN_USERNAME: 'bench-admin', ADMIN_PASSWORD: 'Bench-admin-pass-1', PASSWORD_HASH_ROUNDS: '4',
-    EMBEDDED_PG_PORT: String(await freePort()), AUDIT_SECRET: 'bench-audit-secret-0123456789',
-    DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
-  };
-  delete env.DATABASE_URL;
-  const svc = await startService(loadConfig(env));
+  const { svc } = await startBenchService('warmth-group');
   try {
     const db = svc.ctx.db;
     await db.transaction((trx) => createFund(trx, 'bench', { code: 'GF', nameZh: '组', nameEn: 'Group', kind: 'foundation' }));

@@ -5,19 +5,15 @@
 //    embedded PostgreSQL: a GBK CSV in the ICBC layout (preamble, padded cells, newest first, footer) and
 //    the same lines as an .xlsx. Target < 5 s each.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import iconv from 'iconv-lite';
 import * as XLSX from '@e965/xlsx';
-import { loadConfig } from '../../src/platform/config';
-import { startService } from '../../src/server';
 import { createFund } from '../../src/ledger';
-import { freePort } from '../../src/platform/free-port';
 import { importStatement } from '../../src/reconciliation/service';
 import { parseStatementFile } from '../../src/reconciliation/parse';
 import { autoMatch, type MatchableStatementLine } from '../../src/reconciliation/match';
 import type { LedgerBankLine } from '../../src/reconciliation/model';
 import { addDays } from '../../src/platform/clock';
+import { startBenchService } from '../support';
 
 /** Deterministic pseudo-random numbers, so every run matches the same data. */
 function rng(seed: number) {
@@ -81,16 +77,7 @@ export function makeImportFiles(n = 20_000) {
 }
 
 async function benchImport() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warmth-bench-recon-'));
-  fs.chmodSync(dir, 0o755);
-  const env: Record<string, string | undefined> = {
-    ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO_DATA: 'off',
-    ADMIN_USERNAME: 'bench-admin', ADMIN_PASSWORD: 'Bench-admin-pass-1', PASSWORD_HASH_ROUNDS: '4',
-    EMBEDDED_PG_PORT: String(await freePort()), AUDIT_SECRET: 'bench-audit-secret-0123456789',
-    DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
-  };
-  delete env.DATABASE_URL;
-  const svc = await startService(loadConfig(env));
+  const { svc, dir } = await startBenchService('warmth-bench-recon');
   const out: Record<string, number> = {};
   try {
     const db = svc.ctx.db;
