@@ -6,7 +6,6 @@ import { Decimal, money } from '../platform/money';
 import { maskName } from '../platform/masking';
 import { sortedPage, type SortedListQuery, type SortSpec } from '../platform/list-sort';
 import { encryptPersonal } from '../platform/personal-data';
-import { appendAudit } from '../audit';
 import { canSeeDistrict, districtScope, isFoundationApprover, type SessionUser } from '../auth';
 import { fundBalance, getFund, postJournalEntry, aidPaidByHousehold } from '../ledger';
 import { createApplicantHousehold, getHouseholdSummary, markHouseholdAssisted } from '../households';
@@ -85,10 +84,9 @@ export async function createCase(trx: Knex.Transaction, user: SessionUser, input
   if (!canSeeDistrict(user, household.district)) throw forbidden(`household ${householdId} belongs to district ${household.district}`);
   assertFundInScope(fund, household.district);
   if (household.status === 'archived') throw invalidState('an archived household file cannot receive aid', { householdId });
-  const now = clock.now();
   const caseNo = await nextCaseNo(trx, household.district);
-  const [raw] = await trx('aid_cases')
-    .insert({
+  const c = await aidWorkflow.create(trx, user, {
+    values: (now) => ({
       case_no: caseNo,
       household_id: householdId,
       masked_name: maskName(household.headName),
@@ -98,21 +96,13 @@ export async function createCase(trx: Knex.Transaction, user: SessionUser, input
       description: input.description,
       requested_amount: input.requestedAmount,
       urgent: input.urgent,
-      status: 'draft',
       attachments: JSON.stringify(input.attachments ?? []),
       created_by: user.id,
       created_at: now,
-      updated_at: now,
-    })
-    .returning('*');
-  const c = decodeCase(raw);
-  await trx('aid_case_events').insert({ case_id: c.id, action: 'created', from_status: null, to_status: 'draft', actor_id: user.id, actor: user.username, amount: input.requestedAmount, at: now });
-  await appendAudit(trx, {
-    actor: user.username,
-    action: 'aid.created',
-    subject: `aid-case:${caseNo}`,
-    publicPayload: { ...publicFacts(c), requestedAmount: money(input.requestedAmount) },
-    privatePayload: { caseId: c.id, householdId, fund: fund.code, description: input.description },
+    }),
+    amount: input.requestedAmount,
+    publicExtra: { requestedAmount: money(input.requestedAmount) },
+    privateExtra: { fund: fund.code, description: input.description },
   });
   return c.id;
 }

@@ -150,6 +150,8 @@ export const aidWorkflow = defineWorkflow<AidStatus, AidCaseRow>({
   decode: decodeCase,
   publicFacts,
   privateFacts: (c) => ({ caseId: c.id, householdId: c.household_id }),
+  // The household, district and fund checks of a new case are on its input: createCase makes them first.
+  creation: { to: 'draft', records: 'created', by: ['officer', 'admin'], zh: '新建' },
   transitions: {
     submit: { from: ['draft'], to: 'submitted', records: 'submitted', by: ['officer', 'admin'], districtScoped: true, zh: '提交' },
     review: {

@@ -39,7 +39,8 @@ export function sealMembers(members: readonly Member[]): StoredMember[] {
 /** The members as people read them. A row not yet migrated (fields in clear) reads the same. */
 export function openMembers(stored: unknown): Member[] {
   if (!Array.isArray(stored)) return [];
-  return stored.map((s: any) => {
+  // Rows written before the sealing migration carry health and work status in clear.
+  return stored.map((s: StoredMember & { health?: string; workStatus?: string }) => {
     const details = typeof s.sealed === 'string' ? JSON.parse(decryptPersonal(s.sealed)) : { health: s.health, workStatus: s.workStatus };
     return canonical({ name: s.name, relation: s.relation, age: s.age, health: details.health, workStatus: details.workStatus });
   });

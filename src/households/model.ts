@@ -99,3 +99,106 @@ export const normalizeIdNumber = (id: string) => id.replace(/\s+/g, '').toUpperC
 export function perCapita(monthlyIncome: Decimal.Value, memberCount: number): Decimal {
   return new Decimal(monthlyIncome).div(memberCount).toDecimalPlaces(2, Decimal.ROUND_DOWN);
 }
+
+// Rows as the code sees them: each table's row type, decoded once from what the driver returns
+// (NUMERIC → string, DATE → 'YYYY-MM-DD' string, text[] → string[], jsonb → parsed, timestamptz → Date).
+
+type Raw = Record<string, unknown>;
+const str = (v: unknown) => String(v);
+const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+function known<T extends string>(values: readonly T[], v: unknown, what: string): T {
+  if (!values.includes(v as T)) throw new Error(`unknown ${what} ${String(v)}`);
+  return v as T;
+}
+
+/** households: identifiers sealed (`*_enc`), members as stored (openMembers reads them). */
+export interface HouseholdRow {
+  id: number;
+  head_name: string;
+  id_number_enc: string;
+  id_number_hash: string;
+  phone_enc: string | null;
+  address_enc: string | null;
+  district: string;
+  union_org: string | null;
+  members: unknown;
+  monthly_income: string;
+  member_count: number;
+  category: Category;
+  causes: Cause[];
+  notes: string | null;
+  status: HouseholdStatus;
+  status_date: string;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const decodeHousehold = (r: Raw): HouseholdRow => ({
+  id: Number(r.id), head_name: str(r.head_name), id_number_enc: str(r.id_number_enc), id_number_hash: str(r.id_number_hash),
+  phone_enc: strOrNull(r.phone_enc), address_enc: strOrNull(r.address_enc), district: str(r.district), union_org: strOrNull(r.union_org),
+  members: r.members ?? [], monthly_income: str(r.monthly_income), member_count: Number(r.member_count),
+  category: known(CATEGORIES, r.category, 'household category'),
+  causes: (Array.isArray(r.causes) ? r.causes : []).map((c) => known(CAUSES, c, 'household cause')),
+  notes: strOrNull(r.notes), status: known(STATUSES, r.status, 'household status'), status_date: str(r.status_date),
+  created_by: str(r.created_by), created_at: date(r.created_at), updated_at: date(r.updated_at),
+});
+
+export interface AssessmentRow {
+  id: number;
+  household_id: number;
+  date: string;
+  monthly_income: string;
+  member_count: number;
+  rigid_expenses: string;
+  per_capita_income: string;
+  evidence: string | null;
+  created_by: string;
+  created_at: Date;
+}
+
+export const decodeAssessment = (r: Raw): AssessmentRow => ({
+  id: Number(r.id), household_id: Number(r.household_id), date: str(r.date), monthly_income: str(r.monthly_income),
+  member_count: Number(r.member_count), rigid_expenses: str(r.rigid_expenses), per_capita_income: str(r.per_capita_income),
+  evidence: strOrNull(r.evidence), created_by: str(r.created_by), created_at: date(r.created_at),
+});
+
+export interface HouseholdEventRow {
+  id: number;
+  household_id: number;
+  /** created | updated | assessed | transition */
+  kind: string;
+  from_status: HouseholdStatus | null;
+  to_status: HouseholdStatus | null;
+  date: string | null;
+  actor: string;
+  at: Date;
+  reason: string | null;
+  evidence: string | null;
+  changes: unknown;
+}
+
+export const decodeHouseholdEvent = (r: Raw): HouseholdEventRow => ({
+  id: Number(r.id), household_id: Number(r.household_id), kind: str(r.kind),
+  from_status: r.from_status == null ? null : known(STATUSES, r.from_status, 'household status'),
+  to_status: r.to_status == null ? null : known(STATUSES, r.to_status, 'household status'),
+  date: strOrNull(r.date), actor: str(r.actor), at: date(r.at), reason: strOrNull(r.reason), evidence: strOrNull(r.evidence), changes: r.changes ?? null,
+});
+
+/** A row of the exit-candidates query (targets.ts): the file, its latest per-capita income and threshold. */
+export interface ExitCandidateRow {
+  id: number;
+  head_name: string;
+  district: string;
+  category: Category;
+  status: HouseholdStatus;
+  assessment_date: string | null;
+  per_capita: string;
+  threshold: string;
+}
+
+export const decodeExitCandidate = (r: Raw): ExitCandidateRow => ({
+  id: Number(r.id), head_name: str(r.head_name), district: str(r.district), category: known(CATEGORIES, r.category, 'household category'),
+  status: known(STATUSES, r.status, 'household status'), assessment_date: strOrNull(r.assessment_date), per_capita: str(r.per_capita), threshold: str(r.threshold),
+});

@@ -13,7 +13,8 @@ import { districtExists } from '../reference';
 import { openMembers, redactMembers, sameMembers, sealMembers } from './members';
 import {
   EXIT_ASSESSMENT_WINDOW_DAYS, TARGET_STATUS, TRANSITIONS, idNumberProblem, normalizeIdNumber, perCapita,
-  type AssessmentInput, type HouseholdChange, type HouseholdInput, type HouseholdStatus, type Transition, type TransitionInput,
+  decodeAssessment, decodeHousehold, decodeHouseholdEvent,
+  type AssessmentInput, type AssessmentRow, type HouseholdChange, type HouseholdEventRow, type HouseholdRow, type HouseholdInput, type HouseholdStatus, type Transition, type TransitionInput,
 } from './model';
 
 // ---------------------------------------------------------------------------------------------- access
@@ -53,7 +54,7 @@ export interface HouseholdSummaryView {
   updatedAt: string;
 }
 
-function summaryView(row: any): HouseholdSummaryView {
+function summaryView(row: HouseholdRow): HouseholdSummaryView {
   return {
     id: row.id,
     headName: row.head_name,
@@ -71,7 +72,7 @@ function summaryView(row: any): HouseholdSummaryView {
   };
 }
 
-function fileView(row: any, viewer: SessionUser) {
+function fileView(row: HouseholdRow, viewer: SessionUser) {
   const full = seesIdentifiers(viewer, row.district);
   const idNumber = decryptPersonal(row.id_number_enc);
   const phone = row.phone_enc ? decryptPersonal(row.phone_enc) : null;
@@ -88,7 +89,7 @@ function fileView(row: any, viewer: SessionUser) {
   };
 }
 
-function assessmentView(a: any) {
+function assessmentView(a: AssessmentRow) {
   return {
     id: a.id,
     householdId: a.household_id,
@@ -103,9 +104,9 @@ function assessmentView(a: any) {
   };
 }
 
-function eventView(e: any) {
+function eventView(e: HouseholdEventRow) {
   return {
-    id: Number(e.id),
+    id: e.id,
     kind: e.kind,
     at: new Date(e.at).toISOString(),
     actor: e.actor,
@@ -150,7 +151,7 @@ async function loadVisible(db: Db, viewer: SessionUser, id: number, forUpdate = 
   const row = await (forUpdate ? q.forUpdate() : q).first();
   // Another district's file is "not found" for a district-scoped user: its existence is not theirs to know.
   if (!row || !canSeeDistrict(viewer, row.district)) throw notFound(`household ${id}`);
-  return row;
+  return decodeHousehold(row);
 }
 
 async function loadWritable(trx: Knex.Transaction, actor: SessionUser, id: number) {
@@ -196,9 +197,9 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
   const hash = keyedHash(idNumber);
   await assertNoActiveFile(trx, actor, hash);
   const now = clock.now();
-  let row: any;
+  let row: HouseholdRow;
   try {
-    [row] = await trx('households')
+    row = decodeHousehold((await trx('households')
       .insert({
         head_name: input.headName.trim(),
         id_number_enc: encryptPersonal(idNumber),
@@ -219,7 +220,7 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
         created_at: now,
         updated_at: now,
       })
-      .returning('*');
+      .returning('*'))[0]);
   } catch (e) {
     if (isUniqueViolation(e)) await assertNoActiveFile(trx, actor, hash);
     throw e;
@@ -241,8 +242,8 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
 export async function getHousehold(db: Db, viewer: SessionUser, id: number) {
   const row = await loadVisible(db, viewer, id);
   // One after another: db may be the request's transaction, a single connection.
-  const assessments = await db('household_assessments').where({ household_id: id }).orderBy([{ column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(500);
-  const events = await db('household_events').where({ household_id: id }).orderBy('id').limit(2000);
+  const assessments = (await db('household_assessments').where({ household_id: id }).orderBy([{ column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(500)).map(decodeAssessment);
+  const events = (await db('household_events').where({ household_id: id }).orderBy('id').limit(2000)).map(decodeHouseholdEvent);
   return { ...fileView(row, viewer), assessments: assessments.map(assessmentView), history: events.map(eventView) };
 }
 
@@ -287,17 +288,18 @@ export async function listHouseholds(db: Db, viewer: SessionUser, query: Househo
   const page = await sortedPage(db, q, { spec: HOUSEHOLD_SORTS, sort: query.sort, cursor: query.cursor, limit: query.limit, withTotal: query.withTotal });
   // The latest assessment of each file: lists show today's income, not the intake figure.
   const latest = new Map<number, { date: string; perCapitaIncome: string }>();
-  const ids = page.items.map((r: any) => r.id as number);
+  const rows = page.items.map(decodeHousehold);
+  const ids = rows.map((r) => r.id);
   if (ids.length) {
     const la = await db('household_assessments').whereIn('household_id', ids)
       .distinctOn('household_id').orderBy([{ column: 'household_id' }, { column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }])
       .select('household_id', 'date', 'per_capita_income');
     for (const a of la) latest.set(a.household_id, { date: a.date, perCapitaIncome: money(a.per_capita_income) });
   }
-  return { ...page, items: page.items.map((r: any) => ({ ...summaryView(r), latestAssessment: latest.get(r.id) ?? null })) };
+  return { ...page, items: rows.map((r) => ({ ...summaryView(r), latestAssessment: latest.get(r.id) ?? null })) };
 }
 
-const SIMPLE_FIELDS: [keyof HouseholdChange, string][] = [
+const SIMPLE_FIELDS: [keyof HouseholdChange, keyof HouseholdRow][] = [
   ['headName', 'head_name'], ['district', 'district'], ['unionOrg', 'union_org'], ['memberCount', 'member_count'],
   ['category', 'category'], ['notes', 'notes'],
 ];
@@ -359,9 +361,9 @@ export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser,
   if (!changes.length) return getHousehold(trx, actor, id);
 
   patch.updated_at = clock.now();
-  let updated: any;
+  let updated: HouseholdRow;
   try {
-    [updated] = await trx('households').where({ id }).update(patch).returning('*');
+    updated = decodeHousehold((await trx('households').where({ id }).update(patch).returning('*'))[0]);
   } catch (e) {
     if (isUniqueViolation(e) && patch.id_number_hash) await assertNoActiveFile(trx, actor, patch.id_number_hash as string, id);
     throw e;
@@ -383,7 +385,7 @@ export async function addAssessment(trx: Knex.Transaction, actor: SessionUser, i
   const row = await loadWritable(trx, actor, id);
   if (row.status === 'archived') throw invalidState(`household ${id} is archived`, { status: row.status }).zh(`档案 ${id} 已归档，不能录入核查`);
   const pc = perCapita(input.monthlyIncome, input.memberCount);
-  const [a] = await trx('household_assessments')
+  const [a] = (await trx('household_assessments')
     .insert({
       household_id: id,
       date: input.date,
@@ -395,7 +397,7 @@ export async function addAssessment(trx: Knex.Transaction, actor: SessionUser, i
       created_by: actor.username,
       created_at: clock.now(),
     })
-    .returning('*');
+    .returning('*')).map(decodeAssessment);
   await addEvent(trx, { householdId: id, kind: 'assessed', actor: actor.username, date: input.date, evidence: input.evidence ?? null, changes: { assessmentId: a.id, perCapitaIncome: money(pc) } });
   await appendAudit(trx, {
     actor: actor.username,
@@ -419,7 +421,7 @@ export async function exitThreshold(db: Db, district: string, defaultThreshold: 
 const STATUS_ZH: Record<string, string> = { registered: '在档', assisted: '已救助', exited: '已脱困', returned: '返困', archived: '已归档' };
 const STEP_ZH: Record<string, string> = { exit: '标记脱困', return: '标记返困', archive: '归档', assist: '标记已救助' };
 
-function assertTransition(row: any, kind: Transition, date: string) {
+function assertTransition(row: HouseholdRow, kind: Transition, date: string) {
   const allowed = TRANSITIONS[kind] as readonly string[];
   if (!allowed.includes(row.status)) {
     throw invalidState(`household ${row.id} is ${row.status}: ${kind} needs one of ${allowed.join(', ')}`, { status: row.status, action: kind, allowedFrom: allowed })
@@ -431,10 +433,10 @@ function assertTransition(row: any, kind: Transition, date: string) {
   }
 }
 
-async function transition(trx: Knex.Transaction, actor: string, row: any, kind: Transition, input: TransitionInput, extraPrivate: Record<string, unknown> = {}) {
+async function transition(trx: Knex.Transaction, actor: string, row: HouseholdRow, kind: Transition, input: TransitionInput, extraPrivate: Record<string, unknown> = {}) {
   assertTransition(row, kind, input.date);
   const to = TARGET_STATUS[kind];
-  const [updated] = await trx('households').where({ id: row.id }).update({ status: to, status_date: input.date, updated_at: clock.now() }).returning('*');
+  const updated = decodeHousehold((await trx('households').where({ id: row.id }).update({ status: to, status_date: input.date, updated_at: clock.now() }).returning('*'))[0]);
   await addEvent(trx, { householdId: row.id, kind: 'transition', actor, fromStatus: row.status, toStatus: to, date: input.date, reason: input.reason, evidence: input.evidence ?? null, changes: Object.keys(extraPrivate).length ? extraPrivate : undefined });
   await appendAudit(trx, {
     actor,
@@ -451,11 +453,12 @@ export async function exitHousehold(trx: Knex.Transaction, actor: SessionUser, i
   assertTransition(row, 'exit', input.date);
   const threshold = await exitThreshold(trx, row.district, defaultThreshold);
   const windowFrom = addDays(input.date, -EXIT_ASSESSMENT_WINDOW_DAYS);
-  const a = await trx('household_assessments')
+  const found = await trx('household_assessments')
     .where({ household_id: id })
     .whereBetween('date', [windowFrom, input.date])
     .orderBy([{ column: 'date', order: 'desc' }, { column: 'id', order: 'desc' }])
     .first();
+  const a = found ? decodeAssessment(found) : undefined;
   if (!a || new Decimal(a.per_capita_income).lt(threshold)) {
     throw unprocessable(
       'exit_criteria_not_met',
@@ -523,8 +526,9 @@ export async function createApplicantHousehold(
 }
 
 export async function markHouseholdAssisted(trx: Knex.Transaction, actor: string, householdId: number, date: string, reason: string): Promise<void> {
-  const row = await trx('households').where({ id: householdId }).forUpdate().first();
-  if (!row) throw notFound(`household ${householdId}`);
+  const found = await trx('households').where({ id: householdId }).forUpdate().first();
+  if (!found) throw notFound(`household ${householdId}`);
+  const row = decodeHousehold(found);
   if (row.status !== 'registered') return;
   await transition(trx, actor, row, 'assist', { date, reason });
 }

@@ -6,7 +6,7 @@ import { Decimal, money } from '../platform/money';
 import { appendAudit } from '../audit';
 import { districtScope, type SessionUser } from '../auth';
 import { listDistricts } from '../reference';
-import { CATEGORIES, DEFAULT_TARGET } from './model';
+import { CATEGORIES, DEFAULT_TARGET, decodeExitCandidate } from './model';
 import { aidReceived } from './ledger-port';
 
 export interface TargetProgress {
@@ -153,7 +153,7 @@ export async function exitCandidates(db: Db, viewer: SessionUser, year: number, 
     .offset(page.offset);
   if (scope) q.where('h.district', scope);
   if (page.district) q.where('h.district', page.district);
-  const rows: any[] = await q;
+  const rows = (await q).map(decodeExitCandidate);
   const items = rows.slice(0, page.limit);
   const aid = await aidReceived(db, items.map((r) => r.id));
   const aidThisYear = await aidReceived(db, items.map((r) => r.id), `${year}-01-01`, `${year}-12-31`);

@@ -135,3 +135,68 @@ export function prevMonth(period: string) {
   const [y, m] = period.split('-').map(Number) as [number, number];
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
+
+// Rows as the code sees them: each table's row type, decoded once from what the driver returns
+// (NUMERIC → string, DATE → 'YYYY-MM-DD' string, BIGINT → number, timestamptz → Date; src/platform/db.ts).
+
+type Raw = Record<string, unknown>;
+const str = (v: unknown) => String(v);
+const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+
+/** ledger_funds as the Fund the code uses. */
+export const decodeFund = (r: Raw): Fund => ({
+  code: str(r.code), nameZh: str(r.name_zh), nameEn: str(r.name_en), kind: str(r.kind) as FundKind, parentCode: strOrNull(r.parent_code),
+  district: strOrNull(r.district), restricted: Boolean(r.restricted), bankAccount: strOrNull(r.bank_account),
+});
+
+/** ledger_accounts as the Account the code uses. */
+export const decodeAccount = (r: Raw): Account => ({
+  code: str(r.code), nameZh: str(r.name_zh), nameEn: str(r.name_en), type: str(r.type) as AccountType, normalSide: r.normal_side === 'credit' ? 'credit' : 'debit',
+});
+
+export interface JournalEntryRow {
+  id: number;
+  number: string;
+  date: string;
+  description: string;
+  source: Source;
+  source_ref: string | null;
+  reverses_id: number | null;
+  created_by: string;
+  created_at: Date;
+}
+
+export const decodeJournalEntry = (r: Raw): JournalEntryRow => ({
+  id: Number(r.id), number: str(r.number), date: str(r.date), description: str(r.description), source: str(r.source) as Source,
+  source_ref: strOrNull(r.source_ref), reverses_id: numOrNull(r.reverses_id), created_by: str(r.created_by), created_at: date(r.created_at),
+});
+
+export interface JournalLineRow {
+  id: number;
+  entry_id: number;
+  line_no: number;
+  date: string;
+  account: string;
+  fund: string;
+  debit: string;
+  credit: string;
+  memo: string | null;
+  household_id: number | null;
+  aid_case_id: number | null;
+}
+
+export const decodeJournalLine = (r: Raw): JournalLineRow => ({
+  id: Number(r.id), entry_id: Number(r.entry_id), line_no: Number(r.line_no), date: str(r.date), account: str(r.account), fund: str(r.fund),
+  debit: str(r.debit), credit: str(r.credit), memo: strOrNull(r.memo), household_id: numOrNull(r.household_id), aid_case_id: numOrNull(r.aid_case_id),
+});
+
+/** ledger_periods: a month closed, by whom and when. */
+export interface PeriodRow {
+  period: string;
+  closed_by: string;
+  closed_at: Date;
+}
+
+export const decodePeriod = (r: Raw): PeriodRow => ({ period: str(r.period), closed_by: str(r.closed_by), closed_at: date(r.closed_at) });

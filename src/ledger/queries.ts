@@ -10,15 +10,15 @@ import type { Page } from '../platform/paging';
 import { sortedPage, type SortedListQuery, type SortSpec } from '../platform/list-sort';
 import {
   AID_PAYABLE, BANK, CASH, DONATION_INCOME, INTERNAL_ACCOUNTS, TRANSFER_IN, TRANSFER_OUT, monthOf, nextMonth,
-  type Account, type Fund, type FundBalance, type JournalEntry, type JournalLine,
+  decodeAccount, decodeFund, decodeJournalEntry, decodeJournalLine, decodePeriod,
+  type Account, type Fund, type FundBalance, type JournalEntry, type JournalLine, type JournalLineRow,
 } from './model';
+
+type Raw = Record<string, unknown>;
 
 // ───────────────────────────── funds and accounts ─────────────────────────────
 
-const fundOf = (r: any): Fund => ({
-  code: r.code, nameZh: r.name_zh, nameEn: r.name_en, kind: r.kind, parentCode: r.parent_code, district: r.district, restricted: r.restricted,
-  bankAccount: r.bank_account ?? null,
-});
+const fundOf = decodeFund;
 
 export async function getFund(db: Db, code: string): Promise<Fund | undefined> {
   const r = await db('ledger_funds').where({ code }).first();
@@ -27,7 +27,7 @@ export async function getFund(db: Db, code: string): Promise<Fund | undefined> {
 
 export async function loadFunds(db: Db, codes: string[]): Promise<Map<string, Fund>> {
   const rows = codes.length ? await db('ledger_funds').whereIn('code', codes) : [];
-  return new Map(rows.map((r: any) => [r.code, fundOf(r)]));
+  return new Map(rows.map((r: Raw) => fundOf(r)).map((f) => [f.code, f]));
 }
 
 export async function listFunds(db: Db): Promise<Fund[]> {
@@ -59,7 +59,7 @@ let accountCache: Map<string, Account> | undefined;
 export async function knownAccounts(db: Db): Promise<Map<string, Account>> {
   if (!accountCache) {
     const rows = await db('ledger_accounts').orderBy('sort');
-    accountCache = new Map(rows.map((r: any) => [r.code, { code: r.code, nameZh: r.name_zh, nameEn: r.name_en, type: r.type, normalSide: r.normal_side }]));
+    accountCache = new Map(rows.map(decodeAccount).map((a) => [a.code, a]));
   }
   return accountCache;
 }
@@ -70,28 +70,28 @@ export async function listAccounts(db: Db): Promise<Account[]> {
 
 // ───────────────────────────── entries ─────────────────────────────
 
-const lineOf = (r: any): JournalLine => ({
-  id: Number(r.id), lineNo: r.line_no, account: r.account, fund: r.fund,
+const lineOf = (r: JournalLineRow): JournalLine => ({
+  id: r.id, lineNo: r.line_no, account: r.account, fund: r.fund,
   debit: Number(r.debit) > 0 ? r.debit : null, credit: Number(r.credit) > 0 ? r.credit : null,
   memo: r.memo, householdId: r.household_id, aidCaseId: r.aid_case_id,
 });
 
-async function entriesWithLines(db: Db, rows: any[]): Promise<JournalEntry[]> {
-  if (!rows.length) return [];
-  const ids = rows.map((r) => Number(r.id));
+async function entriesWithLines(db: Db, raw: Raw[]): Promise<JournalEntry[]> {
+  if (!raw.length) return [];
+  const rows = raw.map(decodeJournalEntry);
+  const ids = rows.map((r) => r.id);
   const lines = await db('journal_lines').whereIn('entry_id', ids).orderBy(['entry_id', 'line_no']);
   const reversals = await db('ledger_reversals').whereIn('original_id', ids).select('original_id', 'reversal_id');
-  const reversedBy = new Map(reversals.map((r: any) => [Number(r.original_id), Number(r.reversal_id)]));
+  const reversedBy = new Map(reversals.map((r: Raw) => [Number(r.original_id), Number(r.reversal_id)]));
   const byEntry = new Map<number, JournalLine[]>();
-  for (const l of lines) {
-    const id = Number(l.entry_id);
-    if (!byEntry.has(id)) byEntry.set(id, []);
-    byEntry.get(id)!.push(lineOf(l));
+  for (const l of lines.map(decodeJournalLine)) {
+    if (!byEntry.has(l.entry_id)) byEntry.set(l.entry_id, []);
+    byEntry.get(l.entry_id)!.push(lineOf(l));
   }
   return rows.map((r) => ({
-    id: Number(r.id), number: r.number, date: r.date, description: r.description, source: r.source, sourceRef: r.source_ref,
-    reversesId: r.reverses_id === null ? null : Number(r.reverses_id), reversedById: reversedBy.get(Number(r.id)) ?? null,
-    createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(), lines: byEntry.get(Number(r.id)) ?? [],
+    id: r.id, number: r.number, date: r.date, description: r.description, source: r.source, sourceRef: r.source_ref,
+    reversesId: r.reverses_id, reversedById: reversedBy.get(r.id) ?? null,
+    createdBy: r.created_by, createdAt: r.created_at.toISOString(), lines: byEntry.get(r.id) ?? [],
   }));
 }
 
@@ -136,7 +136,7 @@ export async function listEntries(db: Db, q: EntryQuery): Promise<Page<JournalEn
       if (q.account) this.where('l.account', q.account);
     });
   }
-  const page = await sortedPage<any>(db, query, { spec: ENTRY_SORTS, sort: q.sort, cursor: q.cursor, limit: q.limit, withTotal: q.withTotal, idColumn: 'e.id' });
+  const page = await sortedPage<Raw>(db, query, { spec: ENTRY_SORTS, sort: q.sort, cursor: q.cursor, limit: q.limit, withTotal: q.withTotal, idColumn: 'e.id' });
   return { ...page, items: await entriesWithLines(db, page.items) };
 }
 
@@ -302,7 +302,7 @@ export async function statementOfActivities(db: Db, q: { from: string; to: strin
 export async function listPeriods(db: Db, q: { year?: number; limit: number; cursor?: string }) {
   const state = await db('ledger_period_state').where({ id: 1 }).first();
   const closedThrough: string | null = state?.closed_through ?? null;
-  const closedRows = new Map((await db('ledger_periods')).map((r: any) => [r.period, r]));
+  const closedRows = new Map((await db('ledger_periods')).map(decodePeriod).map((r) => [r.period, r]));
   const range = await db('journal_entries').min('date as first').max('date as last').first();
   const current = monthOf(shanghaiDate());
   const firstCandidates = [current, range?.first ? monthOf(range.first) : current, ...closedRows.keys()];
@@ -347,6 +347,14 @@ export interface BankLine {
   reversed: boolean;
 }
 
+/** A row of the bankLines query: a 1002 line with its entry and whether it was reversed (or reverses). */
+const bankLineOf = (r: Raw): BankLine => ({
+  lineId: Number(r.id), entryId: Number(r.entry_id), entryNumber: String(r.number), date: String(r.date),
+  amount: money(new Decimal(String(r.debit)).minus(String(r.credit))), description: String(r.description),
+  memo: r.memo == null ? null : String(r.memo), sourceRef: r.source_ref == null ? null : String(r.source_ref),
+  reversed: r.reversal_id !== null || r.source === 'reversal',
+});
+
 export async function bankLines(db: Db, fundCode: string, from: string, to: string): Promise<BankLine[]> {
   const rows = await db('journal_lines as l')
     .join('journal_entries as e', 'e.id', 'l.entry_id')
@@ -355,11 +363,7 @@ export async function bankLines(db: Db, fundCode: string, from: string, to: stri
     .where({ 'l.fund': fundCode, 'l.account': BANK })
     .whereBetween('l.date', [from, to])
     .orderBy(['l.date', 'l.id']);
-  return rows.map((r: any) => ({
-    lineId: Number(r.id), entryId: Number(r.entry_id), entryNumber: r.number, date: r.date,
-    amount: money(new Decimal(r.debit).minus(r.credit)), description: r.description, memo: r.memo, sourceRef: r.source_ref,
-    reversed: r.reversal_id !== null || r.source === 'reversal',
-  }));
+  return rows.map(bankLineOf);
 }
 
 export async function bankBalanceAsOf(db: Db, fundCode: string, date: string): Promise<string> {

@@ -59,3 +59,98 @@ export class StatementFileError extends Error {
 export type LedgerBankLine = BankLine;
 
 export type MatchRule = 'reference' | 'amount_date' | 'manual';
+
+// Rows as the code sees them: each table's row type, decoded once from what the driver returns
+// (NUMERIC → string, DATE → 'YYYY-MM-DD' string, BIGINT → number, timestamptz → Date; src/platform/db.ts).
+
+type Raw = Record<string, unknown>;
+const str = (v: unknown) => String(v);
+const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : date(v));
+type Decoders<T> = { [K in keyof T]-?: (v: unknown) => T[K] };
+/** Decodes the columns a query selected (the same list it passed to select), typed as just those. */
+const pick = <T>(decoders: Decoders<T>) => <K extends keyof T>(r: Raw, columns: readonly K[]): Pick<T, K> => {
+  const out = {} as Pick<T, K>;
+  for (const c of columns) out[c] = decoders[c](r[c as string]);
+  return out;
+};
+
+export interface StatementRow {
+  id: number;
+  fund: string;
+  period_from: string;
+  period_to: string;
+  opening_balance: string;
+  closing_balance: string;
+  format: string;
+  encoding: string;
+  line_count: number;
+  fingerprint: string;
+  status: 'open' | 'closed';
+  imported_by: string;
+  imported_at: Date;
+  closed_by: string | null;
+  closed_at: Date | null;
+  file_account: string | null;
+  file_bank: string | null;
+  profile_id: number | null;
+}
+
+export const decodeStatement = (r: Raw): StatementRow => ({
+  id: Number(r.id), fund: str(r.fund), period_from: str(r.period_from), period_to: str(r.period_to),
+  opening_balance: str(r.opening_balance), closing_balance: str(r.closing_balance), format: str(r.format), encoding: str(r.encoding),
+  line_count: Number(r.line_count), fingerprint: str(r.fingerprint), status: r.status === 'closed' ? 'closed' : 'open',
+  imported_by: str(r.imported_by), imported_at: date(r.imported_at), closed_by: strOrNull(r.closed_by), closed_at: dateOrNull(r.closed_at),
+  file_account: strOrNull(r.file_account), file_bank: strOrNull(r.file_bank), profile_id: numOrNull(r.profile_id),
+});
+
+/** bank_statement_lines, with the match it is in when the query joined reconciliation_match_statement_lines. */
+export interface StatementLineRow {
+  id: number;
+  statement_id: number;
+  line_no: number;
+  date: string;
+  amount: string;
+  description: string;
+  reference: string | null;
+  counterparty: string | null;
+  balance: string | null;
+  counterparty_account: string | null;
+  match_id: number | null;
+}
+
+export const decodeStatementLine = pick<StatementLineRow>({
+  id: Number, statement_id: Number, line_no: Number, date: str, amount: str, description: str, reference: strOrNull,
+  counterparty: strOrNull, balance: strOrNull, counterparty_account: strOrNull, match_id: numOrNull,
+});
+
+export interface MatchRow {
+  id: number;
+  statement_id: number;
+  rule: MatchRule;
+  score: number;
+  note: string | null;
+  created_by: string;
+  created_at: Date;
+}
+
+export const decodeMatch = (r: Raw): MatchRow => ({
+  id: Number(r.id), statement_id: Number(r.statement_id), rule: str(r.rule) as MatchRule, score: Number(r.score),
+  note: strOrNull(r.note), created_by: str(r.created_by), created_at: date(r.created_at),
+});
+
+/** reconciliation_match_ledger_lines: a ledger line (by id) in a match, with the fund, date and amount it had. */
+export interface MatchLedgerLineRow {
+  match_id: number;
+  ledger_line_id: number;
+  fund: string;
+  date: string;
+  amount: string;
+}
+
+export const decodeMatchLedgerLine = pick<MatchLedgerLineRow>({ match_id: Number, ledger_line_id: Number, fund: str, date: str, amount: str });
+
+/** A row with just an id (a nextval, a scope query). */
+export const idOf = (r: Raw) => Number(r.id);

@@ -13,7 +13,12 @@ import { parseStatementFile, type StatementFile } from './parse';
 import { StatementCurrencyError } from './parse/common';
 import { accountMatches } from './parse/statement';
 import { accountsOf, ownStatement, readMultiStatementFile, type MultiStatementFormat } from './parse/select';
-import { StatementFileError, isInformationLine, type LedgerBankLine, type ParsedStatementLine } from './model';
+import {
+  StatementFileError, isInformationLine, decodeMatch, decodeMatchLedgerLine, decodeStatement, decodeStatementLine, idOf,
+  type LedgerBankLine, type ParsedStatementLine, type StatementRow,
+} from './model';
+
+export type { StatementRow } from './model';
 import { autoMatch, type MatchResult } from './match';
 import { resolveProfile, withProfile } from './profiles';
 
@@ -23,26 +28,6 @@ export interface ImportInput extends StatementFile {
   profileId?: number;
 }
 
-export interface StatementRow {
-  id: number;
-  fund: string;
-  period_from: string;
-  period_to: string;
-  opening_balance: string;
-  closing_balance: string;
-  format: string;
-  encoding: string;
-  line_count: number;
-  fingerprint: string;
-  status: 'open' | 'closed';
-  imported_by: string;
-  imported_at: Date;
-  closed_by: string | null;
-  closed_at: Date | null;
-  file_account?: string | null;
-  file_bank?: string | null;
-  profile_id?: number | null;
-}
 
 export const statementView = (s: StatementRow) => ({
   id: s.id,
@@ -130,7 +115,7 @@ export async function importStatement(trx: Knex.Transaction, actor: string, inpu
     publicPayload: { fund: fund.code, periodFrom: input.periodFrom, periodTo: input.periodTo, lines: lines.length },
     privatePayload: { format: input.format, encoding, openingBalance: money(input.openingBalance), closingBalance: money(input.closingBalance), fingerprint, ...(profile ? { profileId: profile.id } : {}) },
   });
-  return statementView(row as StatementRow);
+  return statementView(decodeStatement(row));
 }
 
 export interface ImportEachInput {
@@ -212,13 +197,14 @@ export async function importEachStatement(trx: Knex.Transaction, actor: string, 
 export async function findStatement(db: Db, id: number): Promise<StatementRow> {
   const s = await db('bank_statements').where({ id }).first();
   if (!s) throw notFound(`bank statement ${id}`);
-  return s;
+  return decodeStatement(s);
 }
 
 /** Locks the statement for a change; refuses a closed one. */
 async function lockOpenStatement(trx: Knex.Transaction, id: number): Promise<StatementRow> {
-  const s = await trx('bank_statements').where({ id }).forUpdate().first();
-  if (!s) throw notFound(`bank statement ${id}`);
+  const row = await trx('bank_statements').where({ id }).forUpdate().first();
+  if (!row) throw notFound(`bank statement ${id}`);
+  const s = decodeStatement(row);
   if (s.status === 'closed') throw conflict('reconciliation_closed', `the reconciliation of statement ${id} is closed and cannot be changed`);
   return s;
 }
@@ -233,6 +219,8 @@ async function refuseIfFrozen(trx: Knex.Transaction, fund: string, latestDate: s
   if (closed) throw conflict('reconciliation_closed', `the change would alter the closed reconciliation of statement ${closed.id}`, { statementId: closed.id });
 }
 
+const STATEMENT_PAGE_COLUMNS = ['id', 'line_no', 'date', 'amount', 'description', 'reference', 'counterparty', 'balance', 'counterparty_account', 'match_id'] as const;
+
 export async function getStatement(db: Db, id: number, page: { limit: number; cursor?: string }) {
   const s = await findStatement(db, id);
   const after = page.cursor ? Number(page.cursor) : 0;
@@ -240,13 +228,14 @@ export async function getStatement(db: Db, id: number, page: { limit: number; cu
     .leftJoin('reconciliation_match_statement_lines as m', 'm.statement_line_id', 'l.id')
     .where('l.statement_id', id).where('l.id', '>', after)
     .orderBy('l.id').limit(page.limit + 1)
-    .select('l.*', 'm.match_id');
+    .select('l.*', 'm.match_id')
+    .then((rs) => rs.map((r) => decodeStatementLine(r, STATEMENT_PAGE_COLUMNS)));
   const matched = await db('bank_statement_lines as l').join('reconciliation_match_statement_lines as m', 'm.statement_line_id', 'l.id').where('l.statement_id', id).count<{ count: string }[]>('* as count');
-  const items = rows.slice(0, page.limit).map((l: any) => ({
-    id: Number(l.id), lineNo: l.line_no, date: l.date, amount: money(l.amount), description: l.description,
+  const items = rows.slice(0, page.limit).map((l) => ({
+    id: l.id, lineNo: l.line_no, date: l.date, amount: money(l.amount), description: l.description,
     reference: l.reference, counterparty: l.counterparty, balance: l.balance === null ? null : money(l.balance),
     counterpartyAccount: l.counterparty_account ?? null, information: Number(l.amount) === 0,
-    matchId: l.match_id === null ? null : Number(l.match_id),
+    matchId: l.match_id,
   }));
   return {
     ...statementView(s),
@@ -282,7 +271,7 @@ export async function listStatements(db: Db, q: StatementQuery) {
 /** Ledger line ids of a fund already in some match, among the given ones. */
 async function matchedLedgerIds(db: Db, fund: string, from: string, to: string): Promise<Set<number>> {
   const rows = await db('reconciliation_match_ledger_lines').where({ fund }).whereBetween('date', [from, to]).select('ledger_line_id');
-  return new Set(rows.map((r: any) => Number(r.ledger_line_id)));
+  return new Set(rows.map((r) => decodeMatchLedgerLine(r, ['ledger_line_id']).ledger_line_id));
 }
 
 let matchWindowDays = 3;
@@ -293,6 +282,8 @@ export function configureMatchWindow(days: number) {
 
 export type LedgerSource = (db: Db, fund: string, from: string, to: string) => Promise<LedgerBankLine[]>;
 
+const AUTO_MATCH_COLUMNS = ['id', 'date', 'amount', 'description', 'reference'] as const;
+
 /** POST /bank-statements/:id/auto-match. `ledger` is the ledger's bankLines (a benchmark may pass its own). */
 export async function runAutoMatch(trx: Knex.Transaction, actor: string, id: number, opts: { windowDays?: number } = {}, ledger: LedgerSource = bankLines) {
   const s = await lockOpenStatement(trx, id);
@@ -301,12 +292,13 @@ export async function runAutoMatch(trx: Knex.Transaction, actor: string, id: num
     .whereNotExists(trx('reconciliation_match_statement_lines as m').whereRaw('m.statement_line_id = l.id'))
     .where('l.statement_id', id).whereNot('l.amount', 0) // information lines (amount 0) never match
     .orderBy('l.id')
-    .select('l.id', 'l.date', 'l.amount', 'l.description', 'l.reference');
+    .select(AUTO_MATCH_COLUMNS.map((c) => `l.${c}`))
+    .then((rs) => rs.map((r) => decodeStatementLine(r, AUTO_MATCH_COLUMNS)));
   const from = addDays(s.period_from, -windowDays), to = addDays(s.period_to, windowDays);
   const taken = await matchedLedgerIds(trx, s.fund, from, to);
   const ledgerLines = (await ledger(trx, s.fund, from, to)).filter((l) => !taken.has(l.lineId));
   const result: MatchResult = autoMatch(
-    stmtLines.map((l: any) => ({ id: Number(l.id), date: l.date, amount: money(l.amount), description: l.description, reference: l.reference })),
+    stmtLines.map((l) => ({ id: l.id, date: l.date, amount: money(l.amount), description: l.description, reference: l.reference })),
     ledgerLines,
     { windowDays },
   );
@@ -314,7 +306,7 @@ export async function runAutoMatch(trx: Knex.Transaction, actor: string, id: num
   const frozen = await trx('bank_statements').where({ fund: s.fund, status: 'closed' }).max<{ max: string | null }[]>('period_to as max');
   const frozenTo = frozen[0]?.max ?? null;
   const ledgerById = new Map(ledgerLines.map((l) => [l.lineId, l]));
-  const stmtById = new Map(stmtLines.map((l: any) => [Number(l.id), l]));
+  const stmtById = new Map(stmtLines.map((l) => [l.id, l]));
   const proposals = result.matches.filter((m) => {
     if (!frozenTo) return true;
     const latest = [ledgerById.get(m.ledgerLineId)!.date, stmtById.get(m.statementLineId)!.date].sort()[1]!;
@@ -322,7 +314,7 @@ export async function runAutoMatch(trx: Knex.Transaction, actor: string, id: num
   });
   const created: { id: number; statementLineId: number; ledgerLineId: number; rule: string; score: number }[] = [];
   if (proposals.length) {
-    const ids = (await trx.raw(`SELECT nextval(pg_get_serial_sequence('reconciliation_matches', 'id')) AS id FROM generate_series(1, ?)`, [proposals.length])).rows.map((r: any) => Number(r.id));
+    const ids = (await trx.raw(`SELECT nextval(pg_get_serial_sequence('reconciliation_matches', 'id')) AS id FROM generate_series(1, ?)`, [proposals.length])).rows.map(idOf);
     const now = clock.now();
     proposals.forEach((m, i) => created.push({ id: ids[i]!, statementLineId: m.statementLineId, ledgerLineId: m.ledgerLineId, rule: m.rule, score: m.score }));
     await insertChunks(trx, 'reconciliation_matches', created.map((c) => ({ id: c.id, statement_id: id, rule: c.rule, score: c.score, created_by: actor, created_at: now })));
@@ -356,15 +348,18 @@ export interface ManualMatchInput {
 }
 
 async function matchView(db: Db, matchId: number) {
-  const m = await db('reconciliation_matches').where({ id: matchId }).first();
-  if (!m) throw notFound(`match ${matchId}`);
-  const sl = await db('reconciliation_match_statement_lines as ms').join('bank_statement_lines as l', 'l.id', 'ms.statement_line_id').where('ms.match_id', matchId).orderBy('l.id').select('l.id', 'l.date', 'l.amount', 'l.description');
-  const ll = await db('reconciliation_match_ledger_lines').where({ match_id: matchId }).orderBy('ledger_line_id');
+  const row = await db('reconciliation_matches').where({ id: matchId }).first();
+  if (!row) throw notFound(`match ${matchId}`);
+  const m = decodeMatch(row);
+  const sl = await db('reconciliation_match_statement_lines as ms').join('bank_statement_lines as l', 'l.id', 'ms.statement_line_id').where('ms.match_id', matchId).orderBy('l.id').select('l.id', 'l.date', 'l.amount', 'l.description')
+    .then((rs) => rs.map((r) => decodeStatementLine(r, ['id', 'date', 'amount', 'description'])));
+  const ll = (await db('reconciliation_match_ledger_lines').where({ match_id: matchId }).orderBy('ledger_line_id'))
+    .map((r) => decodeMatchLedgerLine(r, ['ledger_line_id', 'date', 'amount']));
   return {
-    id: Number(m.id), statementId: m.statement_id, rule: m.rule, score: m.score, note: m.note,
+    id: m.id, statementId: m.statement_id, rule: m.rule, score: m.score, note: m.note,
     createdBy: m.created_by, createdAt: new Date(m.created_at).toISOString(),
-    statementLines: sl.map((l: any) => ({ id: Number(l.id), date: l.date, amount: money(l.amount), description: l.description })),
-    ledgerLines: ll.map((l: any) => ({ id: Number(l.ledger_line_id), date: l.date, amount: money(l.amount) })),
+    statementLines: sl.map((l) => ({ id: l.id, date: l.date, amount: money(l.amount), description: l.description })),
+    ledgerLines: ll.map((l) => ({ id: l.ledger_line_id, date: l.date, amount: money(l.amount) })),
   };
 }
 
@@ -378,16 +373,17 @@ export async function createManualMatch(trx: Knex.Transaction, actor: string, in
   if (sIds.length > 1 && lIds.length > 1) {
     throw unprocessable('invalid_match', 'a match joins one statement line to several ledger lines, or several statement lines to one ledger line, not several to several');
   }
-  const sLines = await trx('bank_statement_lines').whereIn('id', sIds).select('id', 'statement_id', 'date', 'amount');
-  const info = sLines.find((l: any) => isInformationLine(l.amount));
-  if (info) throw unprocessable('invalid_match', `statement line ${info.id} is an information line (amount 0): it is never matched`, { statementLineId: Number(info.id) });
+  const sLines = (await trx('bank_statement_lines').whereIn('id', sIds).select('id', 'statement_id', 'date', 'amount'))
+    .map((r) => decodeStatementLine(r, ['id', 'statement_id', 'date', 'amount']));
+  const info = sLines.find((l) => isInformationLine(l.amount));
+  if (info) throw unprocessable('invalid_match', `statement line ${info.id} is an information line (amount 0): it is never matched`, { statementLineId: info.id });
   if (sLines.length !== sIds.length) {
-    const found = new Set(sLines.map((l: any) => Number(l.id)));
+    const found = new Set(sLines.map((l) => l.id));
     throw notFound(`statement line ${sIds.filter((i) => !found.has(i)).join(', ')}`);
   }
-  const statementIds = new Set(sLines.map((l: any) => l.statement_id));
+  const statementIds = new Set(sLines.map((l) => l.statement_id));
   if (statementIds.size !== 1) throw badRequest('the statement lines of one match must come from one statement');
-  const s = await lockOpenStatement(trx, [...statementIds][0]);
+  const s = await lockOpenStatement(trx, [...statementIds][0]!);
   const already = await trx('reconciliation_match_statement_lines').whereIn('statement_line_id', sIds).first('statement_line_id', 'match_id');
   if (already) throw conflict('already_matched', `statement line ${already.statement_line_id} is already in match ${already.match_id}`, { matchId: Number(already.match_id) });
   const alreadyL = await trx('reconciliation_match_ledger_lines').whereIn('ledger_line_id', lIds).first('ledger_line_id', 'match_id');
@@ -399,11 +395,11 @@ export async function createManualMatch(trx: Knex.Transaction, actor: string, in
     const found = new Set(lLines.map((l) => l.lineId));
     throw notFound(`ledger line ${lIds.filter((i) => !found.has(i)).join(', ')} among the bank (1002) lines of fund ${s.fund} within a year of the statement period`);
   }
-  const sTotal = sum(sLines.map((l: any) => l.amount)), lTotal = sum(lLines.map((l) => l.amount));
+  const sTotal = sum(sLines.map((l) => l.amount)), lTotal = sum(lLines.map((l) => l.amount));
   if (!sTotal.eq(lTotal)) {
     throw unprocessable('match_amounts_differ', `the statement lines total ${money(sTotal)} and the ledger lines total ${money(lTotal)}; a match needs them equal`, { statementTotal: money(sTotal), ledgerTotal: money(lTotal) });
   }
-  const latest = [...sLines.map((l: any) => l.date as string), ...lLines.map((l) => l.date)].sort().at(-1)!;
+  const latest = [...sLines.map((l) => l.date), ...lLines.map((l) => l.date)].sort().at(-1)!;
   await refuseIfFrozen(trx, s.fund, latest);
   const [m] = await trx('reconciliation_matches').insert({ statement_id: s.id, rule: 'manual', score: 100, note: input.note ?? null, created_by: actor, created_at: clock.now() }).returning('id');
   const matchId = Number(m.id);
@@ -475,9 +471,10 @@ interface ReportLine {
 export async function reconciliationReport(db: Db, id: number) {
   const s = await findStatement(db, id);
   const periodTo = s.period_to;
-  const scope = await db('bank_statements').where({ fund: s.fund }).where('period_to', '<=', periodTo).select('id', 'period_from');
-  const scopeFrom = scope.reduce((min: string, r: any) => (r.period_from < min ? r.period_from : min), s.period_from);
-  const scopeIds = scope.map((r: any) => r.id);
+  const scope = (await db('bank_statements').where({ fund: s.fund }).where('period_to', '<=', periodTo).select('id', 'period_from'))
+    .map((r) => ({ id: idOf(r), periodFrom: String(r.period_from) }));
+  const scopeFrom = scope.reduce((min, r) => (r.periodFrom < min ? r.periodFrom : min), s.period_from);
+  const scopeIds = scope.map((r) => r.id);
   // One after the other: db may be a transaction (one connection).
   const ledgerBalance = await bankBalanceAsOf(db, s.fund, periodTo);
   const ledger = await bankLines(db, s.fund, scopeFrom, periodTo);
@@ -489,12 +486,13 @@ export async function reconciliationReport(db: Db, id: number) {
           OR EXISTS (SELECT 1 FROM reconciliation_match_ledger_lines ml WHERE ml.match_id = m.id AND ml.date > ?))`,
     [s.fund, periodTo, periodTo],
   );
-  const notCleared = new Set<number>(late.rows.map((r: any) => Number(r.id)));
+  const notCleared = new Set<number>(late.rows.map(idOf));
   const stmtLines = await db('bank_statement_lines as l')
     .leftJoin('reconciliation_match_statement_lines as ms', 'ms.statement_line_id', 'l.id')
     .whereIn('l.statement_id', scopeIds).where('l.date', '<=', periodTo).whereNot('l.amount', 0) // information lines are no open item
     .orderBy(['l.date', 'l.id'])
-    .select('l.id', 'l.statement_id', 'l.date', 'l.amount', 'l.description', 'ms.match_id');
+    .select('l.id', 'l.statement_id', 'l.date', 'l.amount', 'l.description', 'ms.match_id')
+    .then((rs) => rs.map((r) => decodeStatementLine(r, ['id', 'statement_id', 'date', 'amount', 'description', 'match_id'])));
   const ledgerMatch = new Map<number, number>();
   if (ledger.length) {
     const rows = await db('reconciliation_match_ledger_lines').where({ fund: s.fund }).whereBetween('date', [scopeFrom, periodTo]).select('ledger_line_id', 'match_id');
@@ -503,9 +501,9 @@ export async function reconciliationReport(db: Db, id: number) {
   const unmatchedStatementLines: (ReportLine & { statementId: number })[] = [];
   const bookedLater: (ReportLine & { statementId: number; matchId: number })[] = [];
   let matchedTotal = new Decimal(0);
-  for (const l of stmtLines as any[]) {
-    const mid = l.match_id === null ? null : Number(l.match_id);
-    const line = { id: Number(l.id), statementId: l.statement_id, date: l.date, amount: money(l.amount), description: l.description };
+  for (const l of stmtLines) {
+    const mid = l.match_id;
+    const line = { id: l.id, statementId: l.statement_id, date: l.date, amount: money(l.amount), description: l.description };
     if (mid !== null && l.statement_id === s.id) matchedTotal = matchedTotal.plus(l.amount);
     if (mid === null) unmatchedStatementLines.push(line);
     else if (notCleared.has(mid)) bookedLater.push({ ...line, matchId: mid });
@@ -581,6 +579,6 @@ export async function closeStatement(trx: Knex.Transaction, actor: string, id: n
     publicPayload: { fund: s.fund, periodTo: s.period_to, statementClosingBalance: report.statementClosingBalance, ledgerBalance: report.ledgerBalance },
     privatePayload: { difference: report.difference, ledgerItemsNotInBank: report.explained.ledgerItemsNotInBank, bankItemsBookedLater: report.explained.bankItemsBookedLater },
   });
-  return { ...statementView(row as StatementRow), reconciliation: { ...report, status: 'closed', canClose: false } };
+  return { ...statementView(decodeStatement(row)), reconciliation: { ...report, status: 'closed', canClose: false } };
 }
 

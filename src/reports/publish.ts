@@ -142,18 +142,46 @@ export async function publishReport<P extends Record<string, unknown>>(
   });
 }
 
-function publicationOf(r: any, appended: boolean): Publication {
+/** reports_published: one row per published PDF. */
+interface PublishedRow {
+  id: number;
+  sha256: string;
+  kind: ReportKind;
+  params_key: string;
+  head_seq: number;
+  head_hash: string;
+  generated_at: Date;
+  published_seq: number;
+  published_at: Date;
+  pages: number;
+  bytes: number;
+}
+
+const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+
+/** The row as the driver returns it (BIGINT → number, timestamptz → Date), decoded once. */
+function decodePublished(r: Record<string, unknown>): PublishedRow {
+  if (!REPORT_KINDS.includes(r.kind as ReportKind)) throw new Error(`unknown report kind ${String(r.kind)}`);
+  return {
+    id: Number(r.id), sha256: String(r.sha256), kind: r.kind as ReportKind, params_key: String(r.params_key), head_seq: Number(r.head_seq),
+    head_hash: String(r.head_hash), generated_at: date(r.generated_at), published_seq: Number(r.published_seq), published_at: date(r.published_at),
+    pages: Number(r.pages), bytes: Number(r.bytes),
+  };
+}
+
+function publicationOf(raw: Record<string, unknown>, appended: boolean): Publication {
+  const r = decodePublished(raw);
   return {
     kind: r.kind,
     params: JSON.parse(r.params_key),
     sha256: r.sha256,
-    bytes: Number(r.bytes),
+    bytes: r.bytes,
     pages: r.pages,
-    headSeq: Number(r.head_seq),
+    headSeq: r.head_seq,
     headHash: r.head_hash,
-    generatedAt: new Date(r.generated_at).toISOString(),
-    seq: Number(r.published_seq),
-    issuedAt: new Date(r.published_at).toISOString(),
+    generatedAt: r.generated_at.toISOString(),
+    seq: r.published_seq,
+    issuedAt: r.published_at.toISOString(),
     appended,
   };
 }

@@ -61,6 +61,14 @@ export interface Transition<S extends string, R extends WorkflowRow<S>, I = unkn
   zh: string;
 }
 
+/** The step that makes a row: from no state to the first one (`created` on the timeline, from_status null). */
+export interface Creation<S extends string> {
+  to: S;
+  records: string;
+  by: readonly Role[] | 'system' | 'public';
+  zh: string;
+}
+
 export interface WorkflowSpec<S extends string, R extends WorkflowRow<S>> {
   name: string;
   states: readonly S[];
@@ -75,6 +83,8 @@ export interface WorkflowSpec<S extends string, R extends WorkflowRow<S>> {
   decode: (raw: Record<string, unknown>) => R;
   publicFacts: (row: R) => Record<string, unknown>;
   privateFacts: (row: R) => Record<string, unknown>;
+  /** How a row is made (`wf.create`); checks on the input (does the household exist…) stay with the domain. */
+  creation?: Creation<S>;
   transitions: Record<string, Transition<S, R, never>>;
 }
 
@@ -89,11 +99,22 @@ export interface StepOptions {
   publicExtra?: Record<string, unknown>;
 }
 
+export interface CreateOptions {
+  /** The row's own columns, told the step's time (status and updated_at are written by the workflow). */
+  values: (now: Date) => Record<string, unknown>;
+  note?: string | null;
+  amount?: string | null;
+  /** Added to the audit row's public payload (must be masked) and to its private payload. */
+  publicExtra?: Record<string, unknown>;
+  privateExtra?: Record<string, unknown>;
+}
+
 const actorName = (a: WorkflowActor) => (typeof a === 'string' ? a : a.username);
 const actorId = (a: WorkflowActor) => (typeof a === 'string' ? null : a.id);
 
 export class Workflow<S extends string, R extends WorkflowRow<S>> {
   constructor(readonly spec: WorkflowSpec<S, R>) {
+    if (spec.creation && !spec.states.includes(spec.creation.to)) throw new Error(`workflow ${spec.name}: creation names unknown state ${spec.creation.to}`);
     for (const [name, t] of Object.entries(spec.transitions)) {
       for (const s of [...t.from, ...(t.to === 'same' ? [] : [t.to])]) {
         if (!spec.states.includes(s)) throw new Error(`workflow ${spec.name}: transition ${name} names unknown state ${s}`);
@@ -116,13 +137,8 @@ export class Workflow<S extends string, R extends WorkflowRow<S>> {
       return invalidState(`cannot ${t.verb ?? name} a ${ref.en} that is ${row.status}`, { ...ref.details, status: row.status, allowedFrom: t.from })
         .zh(`${ref.zh}当前为「${statesZh[row.status] ?? row.status}」，不能${t.verbZh ?? t.zh}`);
     }
-    if (Array.isArray(t.by)) {
-      if (typeof actor === 'string' || !actor.roles.some((r) => (t.by as readonly Role[]).includes(r))) {
-        return forbidden(`${name} needs one of the roles ${t.by.join(', ')}`).zh(`${t.zh}须由以下角色执行：${t.by.join('、')}`);
-      }
-    } else if (actor !== t.by) {
-      return forbidden(`${name} is taken by ${t.by} only`).zh(`${t.zh}只能由${t.by === 'system' ? '系统' : '公众'}执行`);
-    }
+    const who = whoRefusal(name, t, actor);
+    if (who) return who;
     if (t.districtScoped && typeof actor !== 'string' && actor.district && row.district && actor.district !== row.district) {
       const ref = this.spec.refer(row);
       return forbidden(`${ref.en} belongs to district ${row.district}`).zh(`${ref.zh}属于 ${row.district} 区，不在您的范围内`);
@@ -159,6 +175,33 @@ export class Workflow<S extends string, R extends WorkflowRow<S>> {
     return this.write(trx, row, this.transition(name), actor, opts);
   }
 
+  /**
+   * Makes a row: checks who may (roles, system or public), inserts it in the creation's state, its timeline row
+   * (from_status null) and its audit row (last), in the caller's transaction. Returns the new row.
+   */
+  async create(trx: Knex.Transaction, actor: WorkflowActor, opts: CreateOptions): Promise<R> {
+    const { spec } = this;
+    const c = spec.creation;
+    if (!c) throw new Error(`workflow ${spec.name} declares no creation`);
+    const refusal = whoRefusal('create', c, actor);
+    if (refusal) throw refusal;
+    const now = clock.now();
+    const [raw] = await trx(spec.table).insert({ ...opts.values(now), status: c.to, updated_at: now }).returning('*');
+    const row = spec.decode(raw);
+    await trx(spec.timeline.table).insert({
+      [spec.timeline.key]: row.id, action: c.records, from_status: null, to_status: c.to,
+      actor_id: actorId(actor), actor: actorName(actor), amount: opts.amount ?? null, note: opts.note ?? null, at: now,
+    });
+    await appendAudit(trx, {
+      actor: actorName(actor),
+      action: `${spec.auditPrefix}.${c.records}`,
+      subject: spec.subject(row),
+      publicPayload: { ...spec.publicFacts(row), ...opts.publicExtra },
+      privatePayload: { ...spec.privateFacts(row), ...opts.privateExtra },
+    });
+    return row;
+  }
+
   private async write(trx: Knex.Transaction, row: R, t: Transition<S, R, unknown>, actor: WorkflowActor, opts: StepOptions): Promise<R> {
     const { spec } = this;
     const now = clock.now();
@@ -187,12 +230,26 @@ export class Workflow<S extends string, R extends WorkflowRow<S>> {
         t.makerChecker ? `maker-checker: not by the actor of ${t.makerChecker.earlier.join(' / ')}` : '',
         ...(t.guards ?? []).map((g) => `${g.name}: ${g.describe}`),
       ].filter(Boolean).join('; ') || '—';
+    const c = this.spec.creation;
+    const created = c ? [`| \`create\` ${c.zh} | — | \`${c.to}\` | ${Array.isArray(c.by) ? c.by.join(', ') : c.by} | — | \`${this.spec.auditPrefix}.${c.records}\` |`] : [];
     const rows = Object.entries(this.spec.transitions).map(([name, t0]) => {
       const t = t0 as Transition<S, R, unknown>;
       return `| \`${name}\` ${t.zh} | ${t.from.map((s) => `\`${s}\``).join(', ')} | ${t.to === 'same' ? '(unchanged)' : `\`${t.to}\``} | ${who(t)} | ${guards(t)} | \`${this.spec.auditPrefix}.${t.records}\` |`;
     });
-    return ['| transition | from | to | by | guards | records |', '|---|---|---|---|---|---|', ...rows].join('\n');
+    return ['| transition | from | to | by | guards | records |', '|---|---|---|---|---|---|', ...created, ...rows].join('\n');
   }
+}
+
+/** Who may take a step: one of its roles, or exactly the system or the public; null when the actor may. */
+function whoRefusal(name: string, t: { by: readonly Role[] | 'system' | 'public'; zh: string }, actor: WorkflowActor) {
+  if (Array.isArray(t.by)) {
+    if (typeof actor === 'string' || !actor.roles.some((r) => (t.by as readonly Role[]).includes(r))) {
+      return forbidden(`${name} needs one of the roles ${t.by.join(', ')}`).zh(`${t.zh}须由以下角色执行：${t.by.join('、')}`);
+    }
+  } else if (actor !== t.by) {
+    return forbidden(`${name} is taken by ${t.by} only`).zh(`${t.zh}只能由${t.by === 'system' ? '系统' : '公众'}执行`);
+  }
+  return null;
 }
 
 export const defineWorkflow = <S extends string, R extends WorkflowRow<S>>(spec: WorkflowSpec<S, R>) => new Workflow<S, R>(spec);

@@ -26,7 +26,7 @@ describe('ledger: properties (fast-check)', () => {
     fc.record({ kind: fc.constant('pay' as const), fund: fundIx, amount, cash: fc.boolean(), ago }),
     fc.record({ kind: fc.constant('multi' as const), a: fundIx, b: fundIx, amount, ago }),
     fc.record({ kind: fc.constant('unbalanced' as const), fund: fundIx, amount, ago }),
-    fc.record({ kind: fc.constant('badAmount' as const), fund: fundIx, raw: fc.oneof(fc.constant<unknown>(1.5), fc.constant('1.005'), fc.constant('-3.00'), fc.constant('0'), fc.string({ maxLength: 6 })), ago }),
+    fc.record({ kind: fc.constant('badAmount' as const), fund: fundIx, raw: fc.oneof(fc.constant<unknown>(1.5), fc.constant('1.005'), fc.constant('-3.00'), fc.constant('0'), fc.string({ maxLength: 6 }).filter((x) => !/^[1-9]\d*(\.\d{1,2})?$|^0\.(0[1-9]|[1-9]\d?)$/.test(x))), ago }),
     fc.record({ kind: fc.constant('reverse' as const), which: fc.nat(20), ago: fc.option(ago) }),
   );
 

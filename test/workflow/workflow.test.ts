@@ -32,6 +32,7 @@ const toy = defineWorkflow<ToyState, ToyRow>({
   decode: (r) => ({ id: Number(r.id), status: r.status as ToyState, district: (r.district as string | null) ?? null, amount: String(r.amount), ready: Boolean(r.ready) }),
   publicFacts: (r) => ({ item: r.id, status: r.status }),
   privateFacts: (r) => ({ itemId: r.id }),
+  creation: { to: 'draft', records: 'created', by: ['officer'], zh: '新建' },
   transitions: {
     check: {
       from: ['draft'], to: 'checked', records: 'checked', by: ['officer'], districtScoped: true, zh: '核对',
@@ -194,8 +195,24 @@ describe('workflow module (a toy workflow on the real database)', () => {
     expect(() => defineWorkflow({ ...toy.spec, transitions: { bad: { from: ['nowhere' as ToyState], to: 'done', records: 'x', by: 'system', zh: 'x' } } })).to.throw(/unknown state nowhere/);
   });
 
+  it('creates a row as a step: who may, the first state, a created timeline row (from no state) and an audit row', async () => {
+    const wrong = await refusal(db().transaction(async (trx) => toy.create(trx, districtApprover, { values: () => ({ district: 'CY', amount: '1.00' }) })));
+    expect([wrong.status, wrong.code]).to.deep.equal([403, 'forbidden']);
+    const item = await db().transaction(async (trx) => toy.create(trx, maker, { values: () => ({ district: 'CY', amount: '20.00' }), amount: '20.00', publicExtra: { asked: '20.00' }, privateExtra: { why: 'test' } }));
+    expect(item.status).to.equal('draft');
+    const events = await db()(timeline).where({ item_id: item.id });
+    expect(events.map((e) => [e.action, e.from_status, e.to_status, e.actor_id, e.amount])).to.deep.equal([['created', null, 'draft', maker.id, '20.00']]);
+    const audit = await auditRows(item.id);
+    expect(audit.map((a) => a.action)).to.deep.equal(['toy.created']);
+    expect(JSON.parse(audit[0].public_payload)).to.deep.equal({ item: item.id, status: 'draft', asked: '20.00' });
+    expect(JSON.parse(audit[0].private_payload)).to.include({ itemId: item.id, why: 'test' }).and.not.have.any.keys('fromStatus', 'toStatus', 'note');
+    // the creator is the maker: maker-checker reads the created row like any other step
+    expect((await refusal(step(item.id, 'check', maker))).code).to.equal('maker_checker');
+  });
+
   it('prints its state table from the declaration', () => {
     const t = toy.stateTable();
+    expect(t).to.include('| `create` 新建 | — | `draft` | officer | — | `toy.created` |');
     expect(t).to.include('| `approve` 批准 | `checked` | `approved` | approver (own district) | maker-checker: not by the actor of created / checked; tier: ');
     expect(t).to.include('| `note` 留言 | `draft`, `checked`, `approved` | (unchanged) | public | — | `toy.noted` |');
   });
