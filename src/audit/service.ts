@@ -119,8 +119,23 @@ export interface VerifyResult {
   problem: string | null;
 }
 
-/** A stored row as chainHash() takes it (hash_version is absent before the version-2 migration: 1). */
-export const chainRowOf = (r: any): ChainRow => ({
+/** A row of audit_log as the database gives it (hash_version is absent before the version-2 migration). */
+export interface AuditLogRow {
+  seq: number | string;
+  time: Date | string;
+  actor: string;
+  action: string;
+  subject: string;
+  public_payload: string | null;
+  private_payload: string;
+  private_digest: string;
+  prev_hash: string;
+  hash: string;
+  hash_version?: number | null;
+}
+
+/** A stored row as chainHash() takes it (no hash_version: version 1). */
+export const chainRowOf = (r: AuditLogRow): ChainRow => ({
   hashVersion: Number(r.hash_version ?? 1) as HashVersion,
   seq: Number(r.seq),
   time: new Date(r.time).toISOString(),
@@ -133,7 +148,7 @@ export const chainRowOf = (r: any): ChainRow => ({
 });
 
 /** Why a row does not check, or null. Private payloads always hold the row's actor and subject (HMAC-covered, so version-1 rows are checked too). */
-function rowProblem(key: string, r: any, row: ChainRow, expectSeq: number, prevHash: string, prevVersion: number): string | null {
+function rowProblem(key: string, r: AuditLogRow, row: ChainRow, expectSeq: number, prevHash: string, prevVersion: number): string | null {
   if (row.seq !== expectSeq) return `seq ${expectSeq} is missing`;
   if (row.prevHash !== prevHash) return 'prevHash does not link to the row before';
   if (row.hashVersion !== 1 && row.hashVersion !== 2) return `unknown hash version ${String(row.hashVersion)}`;
@@ -226,7 +241,7 @@ export interface LoggedRow {
   publicPayload: unknown;
 }
 
-const loggedRow = (r: any): LoggedRow => ({
+const loggedRow = (r: Pick<AuditLogRow, 'seq' | 'action' | 'subject' | 'public_payload'>): LoggedRow => ({
   seq: Number(r.seq), action: r.action, subject: r.subject, publicPayload: r.public_payload === null ? null : JSON.parse(r.public_payload),
 });
 

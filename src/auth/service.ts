@@ -20,7 +20,21 @@ export function configurePasswordHashing(rounds: number) {
 // A hash to compare against when the username is unknown, so a wrong username costs as long as a wrong password.
 let dummyHash: string | undefined;
 
-function toView(row: any): UserView {
+/** A row of users as the database gives it. */
+interface UserRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  display_name: string;
+  roles: Role[];
+  district: string | null;
+  disabled: boolean;
+  failed_logins: number;
+  locked_until: Date | null;
+  created_at: Date | string;
+}
+
+function toView(row: UserRow): UserView {
   return {
     id: row.id,
     username: row.username,
@@ -58,7 +72,7 @@ function assertRolesCompatible(roles: Role[]) {
 }
 
 /** What the audit row of a user change keeps: never a password or its hash. */
-const userFacts = (row: any) => ({ displayName: row.display_name, roles: row.roles, district: row.district ?? null, disabled: row.disabled });
+const userFacts = (row: Pick<UserRow, 'display_name' | 'roles' | 'district' | 'disabled'>) => ({ displayName: row.display_name, roles: row.roles, district: row.district ?? null, disabled: row.disabled });
 
 export async function createUser(trx: Knex.Transaction, actor: string, u: NewUser): Promise<UserView> {
   await assertScopeValid(trx, u.roles, u.district);
@@ -136,8 +150,8 @@ export async function updateUser(trx: Knex.Transaction, actor: SessionUser, id: 
 
 /** Users holding an incompatible pair of roles (made before the rule): for a warning at start. */
 export async function usersWithIncompatibleRoles(db: Db): Promise<{ username: string; roles: Role[] }[]> {
-  const rows = await db('users').where({ disabled: false }).select('username', 'roles').orderBy('id');
-  return rows.filter((r: any) => incompatibleRoles(r.roles).length > 0).map((r: any) => ({ username: r.username, roles: r.roles }));
+  const rows: Pick<UserRow, 'username' | 'roles'>[] = await db('users').where({ disabled: false }).select('username', 'roles').orderBy('id');
+  return rows.filter((r) => incompatibleRoles(r.roles).length > 0).map((r) => ({ username: r.username, roles: r.roles }));
 }
 
 export const USER_CHANGE_ACTIONS = ['user.created', 'user.updated', 'user.disabled', 'user.enabled'] as const;
@@ -149,9 +163,19 @@ const orDash = (v: unknown) => (v === null || v === undefined || v === '' ? '—
  * One line for a user-change audit row (its private payload), for the attestation PDF: "what changed".
  * Rows written before `before`/`after` were recorded show the state after the change only.
  */
-export function describeUserChange(action: string, p: any): { username: string; what: string } {
+/** The private payload of a user-change audit row, as recorded over time (older rows lack before/after). */
+export interface UserChangePayload {
+  username?: unknown;
+  roles?: unknown;
+  district?: unknown;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  [field: string]: unknown;
+}
+
+export function describeUserChange(action: string, p: UserChangePayload | null | undefined): { username: string; what: string } {
   const username = String(p?.username ?? '?');
-  if (action === 'user.created') return { username, what: `创建 created · 角色 roles ${roleList(p.roles)} · 区 district ${orDash(p.district)}` };
+  if (action === 'user.created') return { username, what: `创建 created · 角色 roles ${roleList(p?.roles)} · 区 district ${orDash(p?.district)}` };
   const parts: string[] = [];
   if (action === 'user.disabled') parts.push('停用 disabled');
   if (action === 'user.enabled') parts.push('启用 enabled');
