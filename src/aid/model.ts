@@ -1,5 +1,6 @@
 import { Decimal } from '../platform/money';
 import type { SessionUser } from '../auth';
+import { type Raw, str, strOrNull, numOrNull, date, dateOrNull } from '../platform/rows';
 
 export const AID_REASONS = ['illness', 'accident', 'disaster', 'education', 'hardship', 'other'] as const;
 export type AidReason = (typeof AID_REASONS)[number];
@@ -129,12 +130,6 @@ export interface AidObjectionRow {
   resolution_note: string | null;
 }
 
-type Raw = Record<string, unknown>;
-const str = (v: unknown) => String(v);
-const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
-const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : date(v));
 
 function known<T extends string>(values: readonly T[], v: unknown, what: string): T {
   if (!values.includes(v as T)) throw new Error(`unknown ${what} ${String(v)}`);

@@ -1,5 +1,6 @@
 // The ledger's words as types, and the pure rules that need no database (balance per fund, period months).
 import { Decimal, sum } from '../platform/money';
+import { type Raw, str, strOrNull, numOrNull, date } from '../platform/rows';
 
 export const FUND_KINDS = ['foundation', 'district', 'enterprise_group', 'institution'] as const;
 export type FundKind = (typeof FUND_KINDS)[number];
@@ -139,11 +140,6 @@ export function prevMonth(period: string) {
 // Rows as the code sees them: each table's row type, decoded once from what the driver returns
 // (NUMERIC → string, DATE → 'YYYY-MM-DD' string, BIGINT → number, timestamptz → Date; src/platform/db.ts).
 
-type Raw = Record<string, unknown>;
-const str = (v: unknown) => String(v);
-const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
 /** ledger_funds as the Fund the code uses. */
 export const decodeFund = (r: Raw): Fund => ({

@@ -13,8 +13,8 @@ import {
   decodeAccount, decodeFund, decodeJournalEntry, decodeJournalLine, decodePeriod,
   type Account, type Fund, type FundBalance, type JournalEntry, type JournalLine, type JournalLineRow,
 } from './model';
+import { type Raw } from '../platform/rows';
 
-type Raw = Record<string, unknown>;
 
 // ───────────────────────────── funds and accounts ─────────────────────────────
 

@@ -1,4 +1,5 @@
 import type { BankLine } from '../ledger';
+import { type Raw, str, strOrNull, numOrNull, date, dateOrNull } from '../platform/rows';
 // Words, limits and shapes of the reconciliation domain (see CONTEXT.md).
 
 /** Most lines one statement may carry. */
@@ -63,12 +64,6 @@ export type MatchRule = 'reference' | 'amount_date' | 'manual';
 // Rows as the code sees them: each table's row type, decoded once from what the driver returns
 // (NUMERIC → string, DATE → 'YYYY-MM-DD' string, BIGINT → number, timestamptz → Date; src/platform/db.ts).
 
-type Raw = Record<string, unknown>;
-const str = (v: unknown) => String(v);
-const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
-const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : date(v));
 type Decoders<T> = { [K in keyof T]-?: (v: unknown) => T[K] };
 /** Decodes the columns a query selected (the same list it passed to select), typed as just those. */
 const pick = <T>(decoders: Decoders<T>) => <K extends keyof T>(r: Raw, columns: readonly K[]): Pick<T, K> => {

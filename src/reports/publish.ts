@@ -23,6 +23,7 @@ import { clock } from '../platform/clock';
 import type { Db } from '../platform/db';
 import { invariant } from '../platform/errors';
 import type { ReportHead, ReportResult, ReportSink } from '../../reports/kit';
+import { date } from '../platform/rows';
 
 export const EMPTY_CHAIN_TIME = '2000-01-01T00:00:00.000Z';
 
@@ -157,7 +158,6 @@ interface PublishedRow {
   bytes: number;
 }
 
-const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
 /** The row as the driver returns it (BIGINT → number, timestamptz → Date), decoded once. */
 function decodePublished(r: Record<string, unknown>): PublishedRow {

@@ -1,0 +1,8 @@
+// Decoding database rows once, in each domain's model: what the driver returns (NUMERIC → string,
+// DATE → 'YYYY-MM-DD' string, BIGINT → number, timestamptz → Date; see db.ts) into the row types.
+export type Raw = Record<string, unknown>;
+export const str = (v: unknown) => String(v);
+export const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+export const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+export const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+export const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : date(v));
