@@ -16,8 +16,8 @@ import type { Knex } from 'knex';
 //     (account, fund) sums, the year's counter once per year (numbers in list order: gapless), the entries and
 //     their lines by INSERT … SELECT.
 // It runs as the caller (SECURITY INVOKER); the CHECKs and the deferred balance trigger stay the guards.
-export async function up(knex: Knex) {
-  await knex.raw(`
+/** The function's source as this step created it (20261127_1000 changes one part of it). */
+export const POST_ENTRIES_SQL = `
 CREATE OR REPLACE FUNCTION ledger_post_entries(p_entries jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -206,7 +206,10 @@ BEGIN
     FROM generate_series(1, v_n) g(ord) LEFT JOIN ids ON ids.ord = g.ord LEFT JOIN li ON li.entry_id = ids.id;
   RETURN v_out;
 END $fn$;
-`);
+`;
+
+export async function up(knex: Knex) {
+  await knex.raw(POST_ENTRIES_SQL);
 }
 
 // The first version comes back (migrations/20261127_0700).

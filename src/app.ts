@@ -1,11 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AppError, messageZhOf } from './platform/errors';
-import { roleCheckOf } from './platform/db';
+import { requestContext, requestIdOf } from './platform/request-context';
+import { appMetrics, httpMetrics, metricsHandler } from './platform/metrics';
+import { healthRoutes, type ServiceState } from './http/health';
+import { auditHead } from './audit';
 import { authenticate } from './auth';
 import { registeredRoutes, type AppContext } from './http/route';
 import { buildOpenApi } from './http/openapi';
@@ -13,7 +17,19 @@ import { domainRouters, LARGE_BODY_PATHS } from './domains';
 import { webRouter } from './web';
 
 const require = createRequire(import.meta.url);
-const VERSION: string = require('../package.json').version;
+
+/** The package's version: package.json is one folder up from src/, two from dist/src/ (npm run build). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+    const parent = path.dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
+const VERSION = packageVersion();
 
 // PostgreSQL errors a client can cause with odd input, or that the client should retry; anything else is
 // our bug and stays a 500.
@@ -35,46 +51,53 @@ const UNAVAILABLE = 'the database is not reachable: retry the request (with the 
 const databaseAway = (e: { code?: string; name?: string }) =>
   e.name === 'KnexTimeoutError' || (!!e.code && (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code) || /^(08|57P)/.test(e.code)));
 
-export function createApp(ctx: AppContext) {
+/** One app's metrics: the process's, its pool's and the audit chain's length. */
+const metricsOf = (ctx: AppContext) => appMetrics(ctx.db, async () => (await auditHead(ctx.db)).seq);
+
+/** The listener of METRICS_PORT (src/server.ts): GET /metrics and nothing else; the token is still asked when set. */
+export function createMetricsApp(ctx: AppContext) {
   const app = express();
   app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(metricsOf(ctx), ctx.config.metricsToken, { open: true }));
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}`, messageZh: messageZhOf('not_found'), details: null } });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    ctx.log.error({ err }, 'metrics scrape failed');
+    res.status(500).json({ error: { code: 'internal_error', message: 'the metrics could not be read', messageZh: messageZhOf('internal_error'), details: null } });
+  });
+  return app;
+}
+
+/** The app of one service; `state` is what the service around it tells /health/ready (a second app has none). */
+export function createApp(ctx: AppContext, state: ServiceState = { stopping: false }) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(httpMetrics);
   // Loopback by default (the web pages call the API through it); behind a load balancer, name it in TRUST_PROXY.
   app.set('trust proxy', ctx.config.trustProxy);
   app.use(
     pinoHttp({
       logger: ctx.log,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
+      genReqId: requestIdOf, // also answered as X-Request-Id and written into the audit rows of the request's writes
       // Only method and path: query strings may carry names or ID numbers, headers carry tokens.
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/health' },
+      autoLogging: { ignore: (req) => req.url === '/health' || !!req.url?.startsWith('/health/') || req.url === '/metrics' },
     }),
   );
+  app.use(requestContext);
   app.use(
     helmet({
       contentSecurityPolicy: { directives: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } },
     }),
   );
 
-  app.get('/health', async (_req, res) => {
-    try {
-      await ctx.db.raw('SELECT 1');
-      // Whether the service works as a least-privileged role (docs/operations.md); no role names or details here.
-      const roles = roleCheckOf(ctx.db);
-      const databaseRole = roles && (roles.leastPrivilege ? { leastPrivilege: true }
-        : { leastPrivilege: false, warning: 'the service works as a database owner or superuser, who can switch off the protections of the audit log and the books: see docs/operations.md, "Database roles"' });
-      res.json({ status: 'ok', database: 'ok', version: VERSION, ...(databaseRole && { databaseRole }) });
-    } catch {
-      res.status(503).json({ error: { code: 'unavailable', message: 'the database does not answer', messageZh: messageZhOf('unavailable'), details: null } });
-    }
-  });
+  healthRoutes(app, ctx, state, VERSION);
+  // Prometheus metrics: with METRICS_TOKEN here; else only on the METRICS_PORT listener (src/server.ts).
+  app.get('/metrics', metricsHandler(metricsOf(ctx), ctx.config.metricsToken, { open: false }));
 
   // A 20 MB statement file (MAX_FILE_CHARS) sent as base64 is about 26.7 MB of JSON.
   for (const p of LARGE_BODY_PATHS) app.use(`/api/v1${p}`, express.json({ limit: '28mb' }));

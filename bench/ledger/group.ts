@@ -43,6 +43,7 @@ async function main() {
       await c.query('BEGIN');
       await c.query('SELECT ledger_post_entries($1::jsonb)', [JSON.stringify(posts)]);
       await c.query('ROLLBACK');
+      if (process.env.GROUP_EXPLAIN_PLAN) for (const m of notes) if (m.includes('WITH a AS')) console.log(m.slice(m.indexOf('Insert on') - 2000 > 0 ? 0 : 0, 12000).split('\n').filter((l) => /->|Insert|Trigger|Execution|Planning|Aggregate/.test(l)).join('\n'));
       // Sum the nested statements' durations by their first line.
       const by = new Map<string, { n: number; ms: number }>();
       for (const m of notes) {

@@ -1,5 +1,3 @@
-import { Decimal } from '../platform/money';
-import type { SessionUser } from '../auth';
 import { type Raw, str, strOrNull, numOrNull, date, dateOrNull } from '../platform/rows';
 
 export const AID_REASONS = ['illness', 'accident', 'disaster', 'education', 'hardship', 'other'] as const;
@@ -12,29 +10,7 @@ export const REASON_ZH: Record<AidReason, string> = {
   illness: '疾病', accident: '意外', disaster: '灾害', education: '助学', hardship: '生活困难', other: '其他',
 };
 
-export type ApprovalTier = 'district' | 'foundation' | 'two_foundation';
-
-export interface TierLimits {
-  districtLimit: string;
-  foundationLimit: string;
-}
-
-/** The approved amount picks the tier. */
-export function tierFor(amount: Decimal.Value, limits: TierLimits): ApprovalTier {
-  const a = new Decimal(amount);
-  if (a.lte(limits.districtLimit)) return 'district';
-  if (a.lte(limits.foundationLimit)) return 'foundation';
-  return 'two_foundation';
-}
-
-export const approvalsNeeded = (tier: ApprovalTier) => (tier === 'two_foundation' ? 2 : 1);
-
-/** May this approver approve at this tier for a case of this district? */
-export function approverFitsTier(user: SessionUser, tier: ApprovalTier, district: string) {
-  if (!user.roles.includes('approver')) return false;
-  if (!user.district) return true; // foundation approver: every tier, every district
-  return tier === 'district' && user.district === district;
-}
+export { tierFor, approvalsNeeded, approverFitsTier, type ApprovalTier, type TierLimits } from '../workflow/tiers';
 
 /**
  * The fund belongs to the district: a fund of the case's district (the district fund and the enterprise /

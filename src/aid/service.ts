@@ -461,3 +461,21 @@ export async function listObjections(db: Db, user: SessionUser, q: { status?: 'o
   }));
   return { items, nextCursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null };
 }
+
+// ---------------------------------------------------------------------------------------------- for the documents domain
+
+/** A case's district, file and tier (by the approved, else recommended, else requested amount); undefined when there is none. */
+export async function caseScope(db: Db, id: number, limits: TierLimits): Promise<{ id: number; district: string; householdId: number; tier: ReturnType<typeof tierFor> } | undefined> {
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2147483647) return undefined;
+  const raw = await db('aid_cases').where({ id }).first();
+  if (!raw) return undefined;
+  const c = decodeCase(raw);
+  return { id: c.id, district: c.district, householdId: c.household_id, tier: tierFor(c.approved_amount ?? c.recommended_amount ?? c.requested_amount, limits) };
+}
+
+/** Whether a file has a case above the district tier: the cases foundation approvers decide. */
+export async function householdHasCaseAboveDistrictTier(db: Db, householdId: number, limits: TierLimits): Promise<boolean> {
+  const row = await db('aid_cases').where({ household_id: householdId })
+    .whereRaw('COALESCE(approved_amount, recommended_amount, requested_amount) > ?::numeric', [limits.districtLimit]).first('id');
+  return !!row;
+}

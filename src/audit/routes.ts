@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import { defineRoute, type AppContext } from '../http/route';
+import { cachedPublic } from '../http/conditional';
 import { intCursor, pageQuery } from '../platform/paging';
 import { dateSchema, addDays } from '../platform/clock';
 import { auditHead, headCheckpoint, listAuditRows, listPublicLog } from './service';
@@ -12,23 +13,23 @@ export function auditRoutes(app: AppContext) {
   defineRoute(r, app, {
     method: 'get', path: '/public/log/head', tag: 'public', access: 'public',
     summary: 'Head of the public audit chain (seq and hash)',
-    handler: async () => auditHead(app.db),
+    handler: cachedPublic(app.db, { scope: 'shared' }, async () => auditHead(app.db)),
   });
   defineRoute(r, app, {
     method: 'get', path: '/public/log/checkpoint', tag: 'public', access: 'public',
     summary: 'The head signed with the service’s Ed25519 key: {seq, hash, time, signature, keyId} (docs/audit-chain.md)',
-    handler: async () => headCheckpoint(app.db),
+    handler: cachedPublic(app.db, () => ({ scope: 'shared', vary: [signingKeyInfo().keyId] }), async () => headCheckpoint(app.db)),
   });
   defineRoute(r, app, {
     method: 'get', path: '/public/log/key', tag: 'public', access: 'public',
     summary: 'The public key that signs checkpoints: {keyId, algorithm, publicKey (PEM), publicKeyRaw (base64)}',
-    handler: async () => signingKeyInfo(),
+    handler: cachedPublic(app.db, () => ({ scope: 'shared', vary: [signingKeyInfo().keyId] }), async () => signingKeyInfo()),
   });
   defineRoute<unknown, { after: number; limit: number; cursor?: string }>(r, app, {
     method: 'get', path: '/public/log', tag: 'public', access: 'public',
     summary: 'The public audit chain: actor, subject, masked payloads and private digests, enough to verify every hash',
     query: Joi.object({ after: Joi.number().integer().min(0).default(0), ...pageQuery, cursor: intCursor }),
-    handler: async ({ query }) => listPublicLog(app.db, query.cursor ? Number(query.cursor) : query.after, query.limit),
+    handler: cachedPublic(app.db, { scope: 'shared' }, async ({ query }) => listPublicLog(app.db, query.cursor ? Number(query.cursor) : query.after, query.limit)),
   });
   defineRoute(r, app, {
     method: 'get', path: '/audit/verify', tag: 'audit', access: ['auditor', 'admin'],

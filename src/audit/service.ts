@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../platform/db';
 import { clock } from '../platform/clock';
 import { invariant } from '../platform/errors';
+import { currentRequestId } from '../platform/request-context';
 import { GENESIS_HASH, HASH_VERSION, canonicalPayload, chainHash, privateDigestOf, type ChainRow, type HashVersion } from './chain';
 import { EMPTY_CHAIN_TIME, signCheckpoint, type Checkpoint } from './checkpoint';
 
@@ -28,6 +29,8 @@ export interface AuditEntry {
   publicPayload?: Record<string, unknown> | null;
   /** Seen by auditors only; its HMAC is in the public chain. */
   privatePayload?: Record<string, unknown>;
+  /** The request that caused the write, when it is not the one running (group commit); not hashed (docs/audit-chain.md). */
+  requestId?: string;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntr
   invariant(heads.length === 1, 'the audit head row exists');
   let seq = Number(heads[0].seq);
   let prevHash: string = heads[0].hash;
+  const requestId = currentRequestId() ?? null;
   const rows = entries.map((entry) => {
     const publicPayload = entry.publicPayload ? canonicalPayload(entry.publicPayload) : 'null';
     // actor and subject last: a private payload can never claim another actor or subject than the row's.
@@ -65,6 +69,7 @@ export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntr
     const row = {
       seq, time, actor: entry.actor, action: entry.action, subject: entry.subject,
       public_payload: entry.publicPayload ? publicPayload : null, private_payload: privatePayload, private_digest: privateDigest, prev_hash: prevHash, hash,
+      request_id: entry.requestId ?? requestId,
     };
     prevHash = hash;
     return row;
@@ -72,10 +77,10 @@ export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntr
   const last = rows[rows.length - 1]!;
   const { rows: out } = await trx.raw(
     `WITH row AS (
-       INSERT INTO audit_log (seq, time, actor, action, subject, public_payload, private_payload, private_digest, prev_hash, hash, hash_version)
-       SELECT x.seq, x.time::timestamptz, x.actor, x.action, x.subject, x.public_payload, x.private_payload, x.private_digest, x.prev_hash, x.hash, ${HASH_VERSION}
+       INSERT INTO audit_log (seq, time, actor, action, subject, public_payload, private_payload, private_digest, prev_hash, hash, hash_version, request_id)
+       SELECT x.seq, x.time::timestamptz, x.actor, x.action, x.subject, x.public_payload, x.private_payload, x.private_digest, x.prev_hash, x.hash, ${HASH_VERSION}, x.request_id
          FROM jsonb_to_recordset(?::jsonb) AS x(seq bigint, time text, actor text, action text, subject text, public_payload text, private_payload text,
-                                                 private_digest text, prev_hash text, hash text)
+                                                 private_digest text, prev_hash text, hash text, request_id text)
         ORDER BY x.seq
        RETURNING 1),
      moved AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 RETURNING 1)

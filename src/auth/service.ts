@@ -7,6 +7,7 @@ import { AppError, badRequest, conflict, notFound, unprocessable } from '../plat
 import { appendAudit } from '../audit';
 import { districtExists } from '../reference';
 import { incompatibleRoles, type Role, type SessionUser, type UserView } from './model';
+import { invalidateTokenCaches, tokenCacheOf, type CachedSession } from './token-cache';
 
 const MAX_FAILED_LOGINS = 5;
 const LOCKOUT_MS = 15 * 60_000;
@@ -125,6 +126,7 @@ export async function updateUser(trx: Knex.Transaction, actor: SessionUser, id: 
     patch.locked_until = null;
   }
   const [row] = await trx('users').where({ id }).update(patch).returning('*');
+  invalidateTokenCaches(trx);
   if (change.disabled || change.password !== undefined) {
     await trx('sessions').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
   }
@@ -231,19 +233,28 @@ export async function login(trx: Knex.Transaction, username: string, password: s
 
 export async function logout(trx: Knex.Transaction, token: string, user: SessionUser) {
   await trx('sessions').where({ token_hash: tokenHash(token) }).update({ revoked_at: clock.now() });
+  invalidateTokenCaches(trx);
   await appendAudit(trx, { actor: user.username, action: 'auth.logout', subject: `user:${user.id}` });
 }
 
 /** The user behind a bearer token, if the token is known, unexpired, unrevoked and the user enabled. */
-export async function userForToken(db: Db, token: string): Promise<SessionUser | undefined> {
+export async function userForToken(db: Knex, token: string): Promise<SessionUser | undefined> {
+  const hash = tokenHash(token);
+  const load = () => sessionForTokenHash(db, hash);
+  const cache = tokenCacheOf(db);
+  return cache ? cache.lookup(hash, load) : (await load())?.user;
+}
+
+async function sessionForTokenHash(db: Db, hash: string): Promise<CachedSession | undefined> {
   const row = await db('sessions as s')
     .join('users as u', 'u.id', 's.user_id')
-    .where('s.token_hash', tokenHash(token))
+    .where('s.token_hash', hash)
     .whereNull('s.revoked_at')
     .where('s.expires_at', '>', clock.now())
     .where('u.disabled', false)
-    .first('u.*');
-  return row ? { id: row.id, username: row.username, displayName: row.display_name, roles: row.roles, district: row.district ?? null } : undefined;
+    .first('u.*', 's.expires_at as session_expires_at');
+  if (!row) return undefined;
+  return { user: { id: row.id, username: row.username, displayName: row.display_name, roles: row.roles, district: row.district ?? null }, expiresAt: new Date(row.session_expires_at) };
 }
 
 /** ADMIN_USERNAME / ADMIN_PASSWORD: created at start if no such user exists. */

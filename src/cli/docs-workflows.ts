@@ -2,8 +2,10 @@
 import fs from 'node:fs';
 import { replaceStateTable } from '../workflow';
 import { aidWorkflow } from '../aid/workflow';
+import { loanWorkflow } from '../loans/workflow';
+import { campaignWorkflow } from '../campaigns/workflow';
 
-const WORKFLOWS = [[aidWorkflow, 'src/aid/CONTEXT.md']] as const;
+const WORKFLOWS = [[aidWorkflow, 'src/aid/CONTEXT.md'], [loanWorkflow, 'src/loans/CONTEXT.md'], [campaignWorkflow, 'src/campaigns/CONTEXT.md']] as const;
 
 for (const [wf, file] of WORKFLOWS) {
   fs.writeFileSync(file, replaceStateTable(fs.readFileSync(file, 'utf8'), wf));

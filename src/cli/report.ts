@@ -11,16 +11,19 @@ import { shanghaiDate } from '../platform/clock';
 import { isCalendarDate } from '../platform/clock';
 import { publishReport, REPORT_KINDS, type ReportKind } from '../reports/publish';
 import { aidDisclosure, auditAttestation, exitProgress, exitProgressParams, fundStatementReport } from '../reports/renderers';
+import { loanProgrammeParams, loanProgrammeReport } from '../reports/loans';
+import { campaignDisclosureReport } from '../reports/campaign-disclosure';
 
 function usage(msg?: string): never {
   if (msg) console.error(msg);
-  console.error(`usage: npm run report -- <${REPORT_KINDS.join('|')}> [--fund CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--year YYYY] --out file.pdf`);
+  console.error(`usage: npm run report -- <${REPORT_KINDS.join('|')}> [--fund CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--year YYYY] [--campaign ID] --out file.pdf`);
   process.exit(2);
 }
 
 const argv = process.argv.slice(2);
 const kind = argv[0] as ReportKind;
 if (!REPORT_KINDS.includes(kind)) usage(kind ? `unknown report kind: ${kind}` : undefined);
+if (kind === 'loan-statement') usage('a loan statement is made from the console or GET /reports/loan-statement.pdf?loan= (it checks the reader’s district)');
 const opt: Record<string, string> = {};
 for (let i = 1; i < argv.length; i += 2) {
   const k = argv[i]!;
@@ -63,8 +66,18 @@ try {
     const year = Number(opt.year ?? shanghaiDate().slice(0, 4));
     if (!Number.isInteger(year) || year < 2000 || year > 2099) usage('--year must be a year such as 2026');
     pub = await publishReport(service.ctx.db, kind, exitProgressParams(year), exitProgress, sink, { actor });
-  } else {
+  } else if (kind === 'loan-programme') {
+    const year = Number(opt.year ?? shanghaiDate().slice(0, 4));
+    if (!Number.isInteger(year) || year < 2000 || year > 2099) usage('--year must be a year such as 2026');
+    pub = await publishReport(service.ctx.db, kind, loanProgrammeParams(year), loanProgrammeReport, sink, { actor });
+  } else if (kind === 'campaign-disclosure') {
+    const campaign = Number(opt.campaign);
+    if (!Number.isInteger(campaign) || campaign < 1) usage('--campaign <id> is required for campaign-disclosure');
+    pub = await publishReport(service.ctx.db, kind, { campaign }, campaignDisclosureReport, sink, { actor });
+  } else if (kind === 'audit-attestation') {
     pub = await publishReport(service.ctx.db, kind, {}, auditAttestation, sink, { actor });
+  } else {
+    usage(`${kind} has no command-line form`);
   }
   bar?.stop();
   out.end();

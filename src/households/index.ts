@@ -7,5 +7,11 @@ export type { HouseholdQuery, HouseholdSummaryView } from './service';
 export { targetProgress, getTarget } from './targets';
 export type { TargetProgress } from './targets';
 export { householdRoutes } from './routes';
+// For the documents domain: which file a household record belongs to (the file, an assessment, an exit, a visit).
+export { householdRecordOwner } from './visits';
+export type { HouseholdRecordKind } from './visits';
 export { CATEGORIES, CAUSES, STATUSES, idNumberProblem, idCheckChar } from './model';
+// For the campaigns domain: the files a campaign's rules pick, and bank accounts (src/households/bank-account.ts).
+export { eligibleFiles, householdsWithBankAccount, bankAccountsForPayment, maskAccountNo } from './bank-account';
+export type { BankAccount, EligibleFile, EligibilityFilter } from './bank-account';
 export type { Category, Cause, HouseholdStatus } from './model';

@@ -9,6 +9,9 @@ import { sortQuery } from '../platform/list-sort';
 import { CATEGORIES, CAUSES, STATUSES, idNumberProblem, normalizeIdNumber, type AssessmentInput, type HouseholdChange, type HouseholdInput, type TransitionInput } from './model';
 import { HOUSEHOLD_SORTS, addAssessment, archiveHousehold, createHousehold, exitHousehold, getHousehold, listHouseholds, returnHousehold, updateHousehold, type HouseholdQuery } from './service';
 import { exitCandidates, getTarget, setTarget, targetProgress } from './targets';
+import { visitRoutes } from './visits';
+import { importRoutes } from './imports';
+import { bankAccountRoutes } from './bank-account';
 
 const WRITERS = ['officer', 'admin'] as const;
 const READERS = ['officer', 'approver', 'admin', 'auditor', 'finance'] as const;
@@ -63,7 +66,8 @@ const fields = {
   notes: text(2000).allow(null, ''),
 };
 
-const createBody = Joi.object({
+/** POST /households: also each row of a bulk import (imports.ts). */
+export const createBody = Joi.object({
   ...fields,
   headName: fields.headName.required(),
   idNumber: fields.idNumber.required(),
@@ -80,6 +84,7 @@ const yearParams = Joi.object({ year: Joi.number().integer().min(2000).max(2099)
 
 export function householdRoutes(app: AppContext) {
   const r = Router();
+  importRoutes(r, app); // before /households/:id
   const threshold = () => app.config.exitIncomeThreshold;
 
   defineRoute<HouseholdInput>(r, app, {
@@ -128,7 +133,7 @@ export function householdRoutes(app: AppContext) {
       body: transitionBody,
       handler: async ({ trx, user, params, body }) => run(trx, user!, params.id, body),
     });
-  transition('exit', 'Exit (脱困): needs an assessment within 90 days at or above the district threshold, else 422 exit_criteria_not_met', (trx, user, id, body) => exitHousehold(trx, user, id, body, threshold()));
+  transition('exit', 'Exit (脱困): needs an assessment within 90 days at or above the district threshold, else 422 exit_criteria_not_met', (trx, user, id, body) => exitHousehold(trx, user, id, body, threshold(), app.config.exitRequiresVisitDays));
   transition('return', 'Return to hardship (返困) after an exit', returnHousehold);
   transition('archive', 'Archive a file (its ID number may then be filed again)', archiveHousehold);
 
@@ -160,5 +165,7 @@ export function householdRoutes(app: AppContext) {
     handler: async ({ user, params, query }) =>
       exitCandidates(app.db, user!, params.year, threshold(), { limit: query.limit, offset: query.cursor ? Number(query.cursor) : 0, district: query.district }),
   });
+  visitRoutes(r, app); // home visits (src/households/visits.ts)
+  bankAccountRoutes(r, app); // GET/PUT /households/:id/bank-account
   return r;
 }

@@ -11,6 +11,7 @@ import { appendAudit } from '../audit';
 import { canSeeDistrict, districtScope, type SessionUser } from '../auth';
 import { districtExists } from '../reference';
 import { openMembers, redactMembers, sameMembers, sealMembers } from './members';
+import { assertVisitBeforeExit } from './visits';
 import {
   EXIT_ASSESSMENT_WINDOW_DAYS, TARGET_STATUS, TRANSITIONS, idNumberProblem, normalizeIdNumber, perCapita,
   decodeAssessment, decodeHousehold, decodeHouseholdEvent,
@@ -129,8 +130,15 @@ export const publicOf = (row: { id: number; head_name: string; district: string;
   ...extra,
 });
 
-async function addEvent(trx: Knex.Transaction, e: { householdId: number; kind: string; actor: string; fromStatus?: string; toStatus?: string; date?: string; reason?: string | null; evidence?: string | null; changes?: unknown }) {
-  await trx('household_events').insert({
+type EventInput = { householdId: number; kind: string; actor: string; fromStatus?: string; toStatus?: string; date?: string; reason?: string | null; evidence?: string | null; changes?: unknown };
+
+async function addEvent(trx: Knex.Transaction, e: EventInput) {
+  await trx('household_events').insert(eventRow(e));
+}
+
+/** A household_events row (the import inserts many at once). */
+export function eventRow(e: EventInput) {
+  return {
     household_id: e.householdId,
     kind: e.kind,
     from_status: e.fromStatus ?? null,
@@ -141,12 +149,12 @@ async function addEvent(trx: Knex.Transaction, e: { householdId: number; kind: s
     reason: e.reason ?? null,
     evidence: e.evidence ?? null,
     changes: e.changes === undefined ? null : JSON.stringify(e.changes),
-  });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------- loading
 
-async function loadVisible(db: Db, viewer: SessionUser, id: number, forUpdate = false) {
+export async function loadVisible(db: Db, viewer: SessionUser, id: number, forUpdate = false) {
   const q = db('households').where({ id });
   const row = await (forUpdate ? q.forUpdate() : q).first();
   // Another district's file is "not found" for a district-scoped user: its existence is not theirs to know.
@@ -154,7 +162,7 @@ async function loadVisible(db: Db, viewer: SessionUser, id: number, forUpdate = 
   return decodeHousehold(row);
 }
 
-async function loadWritable(trx: Knex.Transaction, actor: SessionUser, id: number) {
+export async function loadWritable(trx: Knex.Transaction, actor: SessionUser, id: number) {
   const row = await loadVisible(trx, actor, id, true);
   if (!canWriteDistrict(actor, row.district)) throw notFound(`household ${id}`);
   return row;
@@ -168,14 +176,28 @@ async function assertNoActiveFile(db: Db, actor: SessionUser, hash: string, exce
   const q = db('households').where({ id_number_hash: hash }).whereNot({ status: 'archived' });
   if (exceptId) q.whereNot({ id: exceptId });
   const other = await q.first('id', 'district');
-  if (!other) return;
+  if (other) throw duplicateHousehold(actor, other);
+}
+
+/** The active files holding these ID-number hashes (the import checks a whole file at once). */
+export async function activeFilesByHash(db: Db, hashes: readonly string[]): Promise<Map<string, { id: number; district: string }>> {
+  const out = new Map<string, { id: number; district: string }>();
+  for (let i = 0; i < hashes.length; i += 5000) {
+    const rows = await db('households').whereIn('id_number_hash', hashes.slice(i, i + 5000)).whereNot({ status: 'archived' }).select('id', 'id_number_hash', 'district');
+    for (const r of rows) out.set(String(r.id_number_hash), { id: Number(r.id), district: String(r.district) });
+  }
+  return out;
+}
+
+/** The 409 for an ID number that has an active file: named in the actor's own district only. */
+export function duplicateHousehold(actor: SessionUser, other: { id: number; district: string }) {
   const disclose = actor.district ? actor.district === other.district : canSeeDistrict(actor, other.district);
   if (disclose) {
-    throw conflict('duplicate_household', `an active household file for this ID number already exists: household ${other.id} (${other.district})`, {
+    return conflict('duplicate_household', `an active household file for this ID number already exists: household ${other.id} (${other.district})`, {
       field: 'idNumber', householdId: other.id, district: other.district,
     }).zh(`该身份证号已有在档家庭：档案 ${other.id}（${other.district} 区）`);
   }
-  throw conflict('duplicate_household', '该身份证号已有在档家庭，请联系市总工会核实 · an active household file for this ID number already exists: please contact the city office (市总工会)', { field: 'idNumber' })
+  return conflict('duplicate_household', '该身份证号已有在档家庭，请联系市总工会核实 · an active household file for this ID number already exists: please contact the city office (市总工会)', { field: 'idNumber' })
     .zh('该身份证号已有在档家庭，请联系市总工会核实');
 }
 
@@ -199,45 +221,57 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
   const now = clock.now();
   let row: HouseholdRow;
   try {
-    row = decodeHousehold((await trx('households')
-      .insert({
-        head_name: input.headName.trim(),
-        id_number_enc: encryptPersonal(idNumber),
-        id_number_hash: hash,
-        phone_enc: input.phone ? encryptPersonal(input.phone) : null,
-        address_enc: input.address ? encryptPersonal(input.address) : null,
-        district: input.district,
-        union_org: input.unionOrg ?? null,
-        members: JSON.stringify(sealMembers(input.members ?? [])),
-        monthly_income: input.monthlyIncome,
-        member_count: input.memberCount,
-        category: input.category,
-        causes: input.causes,
-        notes: input.notes ?? null,
-        status: 'registered',
-        status_date: shanghaiDate(now),
-        created_by: actor.username,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('*'))[0]);
+    row = decodeHousehold((await trx('households').insert(newHouseholdRow(actor, input, idNumber, hash, now)).returning('*'))[0]);
   } catch (e) {
     if (isUniqueViolation(e)) await assertNoActiveFile(trx, actor, hash);
     throw e;
   }
-  await addEvent(trx, { householdId: row.id, kind: 'created', actor: actor.username, toStatus: 'registered', date: row.status_date });
-  await appendAudit(trx, {
-    actor: actor.username,
-    action: 'household.created',
-    subject: `household:${row.id}`,
-    publicPayload: publicOf(row),
-    privatePayload: {
-      headName: row.head_name, district: row.district, unionOrg: row.union_org, category: row.category, causes: row.causes,
-      monthlyIncome: money(row.monthly_income), memberCount: row.member_count, members: (input.members ?? []).length,
-    },
-  });
+  await addEvent(trx, createdEvent(row, actor));
+  await appendAudit(trx, createdAudit(row, actor, (input.members ?? []).length));
   return { ...fileView(row, actor), assessments: [], history: [] as unknown[] };
 }
+
+// The single create and the bulk import (imports.ts) store a new file the same way: these three.
+
+/** The households row of a new file, identifiers sealed (idNumber already normalised and checked). */
+export function newHouseholdRow(actor: SessionUser, input: HouseholdInput, idNumber: string, hash: string, now: Date) {
+  return {
+    head_name: input.headName.trim(),
+    id_number_enc: encryptPersonal(idNumber),
+    id_number_hash: hash,
+    phone_enc: input.phone ? encryptPersonal(input.phone) : null,
+    address_enc: input.address ? encryptPersonal(input.address) : null,
+    district: input.district,
+    union_org: input.unionOrg ?? null,
+    members: JSON.stringify(sealMembers(input.members ?? [])),
+    monthly_income: input.monthlyIncome,
+    member_count: input.memberCount,
+    category: input.category,
+    causes: input.causes,
+    notes: input.notes ?? null,
+    status: 'registered',
+    status_date: shanghaiDate(now),
+    created_by: actor.username,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+type CreatedFile = Pick<HouseholdRow, 'id' | 'head_name' | 'district' | 'union_org' | 'category' | 'causes' | 'monthly_income' | 'member_count' | 'status' | 'status_date'>;
+
+export const createdEvent = (row: CreatedFile, actor: SessionUser): EventInput => ({ householdId: row.id, kind: 'created', actor: actor.username, toStatus: 'registered', date: row.status_date });
+
+/** The `household.created` audit row of a new file (extra: what the import adds, e.g. its id). */
+export const createdAudit = (row: CreatedFile, actor: SessionUser, memberListLength: number, extra: Record<string, unknown> = {}) => ({
+  actor: actor.username,
+  action: 'household.created',
+  subject: `household:${row.id}`,
+  publicPayload: publicOf(row),
+  privatePayload: {
+    headName: row.head_name, district: row.district, unionOrg: row.union_org, category: row.category, causes: row.causes,
+    monthlyIncome: money(row.monthly_income), memberCount: row.member_count, members: memberListLength, ...extra,
+  },
+});
 
 export async function getHousehold(db: Db, viewer: SessionUser, id: number) {
   const row = await loadVisible(db, viewer, id);
@@ -448,9 +482,10 @@ async function transition(trx: Knex.Transaction, actor: string, row: HouseholdRo
   return updated;
 }
 
-export async function exitHousehold(trx: Knex.Transaction, actor: SessionUser, id: number, input: TransitionInput, defaultThreshold: string) {
+export async function exitHousehold(trx: Knex.Transaction, actor: SessionUser, id: number, input: TransitionInput, defaultThreshold: string, requireVisitDays = 0) {
   const row = await loadWritable(trx, actor, id);
   assertTransition(row, 'exit', input.date);
+  await assertVisitBeforeExit(trx, id, input.date, requireVisitDays); // EXIT_REQUIRES_VISIT_DAYS (src/households/visits.ts)
   const threshold = await exitThreshold(trx, row.district, defaultThreshold);
   const windowFrom = addDays(input.date, -EXIT_ASSESSMENT_WINDOW_DAYS);
   const found = await trx('household_assessments')

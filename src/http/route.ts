@@ -11,6 +11,8 @@ export interface AppContext {
   config: Config;
   db: Knex;
   log: Logger;
+  /** The reports replica (REPORTS_DATABASE_URL): read-only report and open-data queries; undefined means the primary. */
+  reportsDb?: Knex;
 }
 
 /** Who may call a route: nobody needs to log in, any logged-in user, or a user holding one of the roles. */

@@ -13,6 +13,7 @@ import { appendAuditBatch, type AuditEntry } from '../audit';
 import { claimKeys, finishClaims, type IdempotencyClaim, type WriteResult } from '../http/idempotency';
 import { AppError, badRequest, messageZhOf } from '../platform/errors';
 import type { EntryInput } from './model';
+import { currentRequestId } from '../platform/request-context';
 import { POSTED, checkEntry, postingAudit, writeEntries } from './service';
 
 /** The most postings one group commits together (a batch request of up to MAX_BATCH is a group of its own). */
@@ -25,6 +26,8 @@ const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadloc
 
 interface Single {
   kind: 'single';
+  /** The request that handed the posting in: its audit row names it, whichever request's group commits it. */
+  requestId?: string;
   actor: string;
   input: EntryInput;
   claim?: IdempotencyClaim;
@@ -41,6 +44,7 @@ export interface BatchEntry {
 
 interface Batch {
   kind: 'batch';
+  requestId?: string;
   actor: string;
   atomic: boolean;
   entries: BatchEntry[];
@@ -72,7 +76,7 @@ export class PostingBatcher {
   /** One manual posting (POST /journal-entries): checked here, then committed with whatever else is queued. */
   async post(actor: string, input: EntryInput, claim?: IdempotencyClaim): Promise<WriteResult> {
     await checkEntry(this.db, input);
-    return new Promise((done, fail) => this.enqueue({ kind: 'single', actor, input, claim, done, fail }));
+    return new Promise((done, fail) => this.enqueue({ kind: 'single', actor, input, claim, done, fail, requestId: currentRequestId() }));
   }
 
   /** POST /journal-entries/batch: all-or-nothing (atomic) or per-entry answers; its own transaction. */
@@ -91,7 +95,7 @@ export class PostingBatcher {
       const refused = checked.flatMap((e, index) => (e.error ? [{ index, error: e.error }] : []));
       if (refused.length) throw batchRefusal(refused);
     }
-    return new Promise((done, fail) => this.enqueue({ kind: 'batch', actor, atomic, entries: checked, claim, done, fail }));
+    return new Promise((done, fail) => this.enqueue({ kind: 'batch', actor, atomic, entries: checked, claim, done, fail, requestId: currentRequestId() }));
   }
 
   private enqueue(job: Job) {
@@ -185,7 +189,7 @@ export class PostingBatcher {
       }
       const result = { status: 201, body: w.entry };
       answers[i] = result;
-      audits.push(postingAudit(job.actor, job.input, w.entry, POSTED));
+      audits.push({ ...postingAudit(job.actor, job.input, w.entry, POSTED), requestId: job.requestId });
       if (job.claim) stored.push({ claim: job.claim, result });
     });
     await appendAuditBatch(trx, audits);
@@ -245,7 +249,7 @@ export class PostingBatcher {
         return;
       }
       results[i] = { status: 201, body: w.entry };
-      audits.push(postingAudit(job.actor, e.input, w.entry, POSTED));
+      audits.push({ ...postingAudit(job.actor, e.input, w.entry, POSTED), requestId: job.requestId });
       if (e.claim) stored.push({ claim: e.claim, result: results[i]! });
     });
     // All or nothing: one refusal rolls the whole batch back (no entry, no audit row, no key kept).
@@ -275,4 +279,13 @@ function batchRefusal(refused: { index: number; error: AppError }[]): AppError {
 
 export function tooManyLines(count: number) {
   return badRequest(`a batch holds at most ${MAX_BATCH_LINES} lines in all (this one has ${count})`, [{ in: 'body', path: 'entries', message: `at most ${MAX_BATCH_LINES} lines in all` }]);
+}
+
+const batchers = new WeakMap<Knex, PostingBatcher>();
+
+/** The instance's one group-commit queue for this pool: manual postings, batches and campaign payments share it. */
+export function postingBatcherFor(db: Knex): PostingBatcher {
+  let b = batchers.get(db);
+  if (!b) batchers.set(db, (b = new PostingBatcher(db)));
+  return b;
 }

@@ -4,4 +4,5 @@ export type { BankLine, FundStatement, FundStatementRow, StatementAccountLine } 
 export { postJournalEntry, createFund, recordDonation, recordAllocation, reverseEntry, closePeriod, publicDonor } from './service';
 export type { Fund, Account, JournalEntry, JournalLine, EntryInput, LineInput, FundBalance, FundKind, Source } from './model';
 export { ledgerRoutes } from './routes';
+export { PostingBatcher, postingBatcherFor, MAX_BATCH } from './batch';
 export { checkLedgerAgainstLog, ENTRY_ACTIONS, type LedgerCheck, type LedgerLogPort } from './integrity';

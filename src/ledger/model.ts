@@ -5,7 +5,7 @@ import { type Raw, str, strOrNull, numOrNull, date } from '../platform/rows';
 export const FUND_KINDS = ['foundation', 'district', 'enterprise_group', 'institution'] as const;
 export type FundKind = (typeof FUND_KINDS)[number];
 
-export const SOURCES = ['manual', 'donation', 'allocation', 'aid', 'reversal', 'closing'] as const;
+export const SOURCES = ['manual', 'donation', 'allocation', 'aid', 'reversal', 'closing', 'loan'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export type AccountType = 'asset' | 'liability' | 'net_assets' | 'income' | 'expense';

@@ -13,7 +13,7 @@ import { sortQuery } from '../platform/list-sort';
 import { closePeriod, createFund, setFundBankAccount, recordAllocation, recordDonation, reverseEntry, type AllocationInput, type DonationInput, type NewFund } from './service';
 import { badRequest, notFound } from '../platform/errors';
 import { claimOf } from '../http/idempotency';
-import { MAX_BATCH, MAX_BATCH_LINES, PostingBatcher, tooManyLines } from './batch';
+import { MAX_BATCH, MAX_BATCH_LINES, postingBatcherFor, tooManyLines } from './batch';
 
 // Who may do what (README role × endpoint table, docs/ledger.md):
 //  - money moves (entries, reversals, donations, allocations, closing a month): finance only — an admin
@@ -99,7 +99,7 @@ export function ledgerRoutes(app: AppContext) {
     handler: async () => ({ items: await listAccounts(app.db), nextCursor: null }),
   });
 
-  const batcher = new PostingBatcher(app.db);
+  const batcher = postingBatcherFor(app.db);
   defineRoute<EntryBody>(r, app, {
     method: 'post', path: '/journal-entries', tag: 'ledger', access: WRITE, idempotent: true, status: 201,
     summary: 'Post a manual journal entry: 2–200 lines, balanced per fund (422 unbalanced_entry), no 1001/1002 overdraft at its date or any later date (409 insufficient_funds), not dated after today (422 future_date)',

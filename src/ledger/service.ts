@@ -6,6 +6,7 @@ import { clock, shanghaiDate } from '../platform/clock';
 import type { Db } from '../platform/db';
 import { AppError, badRequest, conflict, invalidState, invariant, notFound, unprocessable } from '../platform/errors';
 import { maskName } from '../platform/masking';
+import { countPostingsOnCommit } from '../platform/metrics';
 import { Decimal, money } from '../platform/money';
 import {
   BANK, BANK_ACCOUNT, DONATION_INCOME, FUND_CODE, LIMITS, SOURCES, TRANSFER_IN, TRANSFER_OUT,
@@ -224,6 +225,7 @@ export async function writeEntries(trx: Knex.Transaction, postings: Posting[]): 
   const { rows } = await trx.raw('SELECT ledger_post_entries(?::jsonb) AS out', [JSON.stringify(payload)]);
   const out = rows[0].out as ({ id: number; number: string; lineIds: number[] } | Refusal)[];
   invariant(out.length === postings.length, 'ledger_post_entries answers once per entry');
+  countPostingsOnCommit(trx, out.filter((r) => !('refused' in r)).length);
   return out.map((r, i) => {
     if ('refused' in r) return { error: refusalError(r) };
     const { actor, input, reversesId } = postings[i]!;

@@ -19,6 +19,8 @@ export interface Config {
   databaseUrl?: string;
   /** The role that owns the schema: migrations, grants to DATABASE_URL's role, backups (docs/operations.md). */
   databaseOwnerUrl?: string;
+  /** A read replica for the read-only report and open-data queries (REPORTS_DATABASE_URL); the primary when unset. */
+  reportsDatabaseUrl?: string;
   dataDir: string;
   logLevel: string;
   nodeEnv: string;
@@ -32,13 +34,27 @@ export interface Config {
   adminPassword?: string;
   demoData: boolean;
   tokenTtlMs: number;
+  /** How long an instance trusts its cached token check (0: no cache); revocation reaches every instance at once. */
+  tokenCacheSeconds: number;
   passwordHashRounds: number;
   exitIncomeThreshold: string;
+  /** Most rows one household import file may hold (HOUSEHOLD_IMPORT_MAX_ROWS). */
+  householdImportMaxRows: number;
   bodyLimit: string;
   embeddedPgPort: number;
   /** Aid amount tiers (docs/api.md): up to the first, one district approver; up to the second, one foundation approver; above, two. */
   aidDistrictLimit: string;
   aidFoundationLimit: string;
+  /** Campaign roll tiers by roll total (like the aid tiers), and the most lines a roll may hold. */
+  campaignDistrictLimit: string;
+  campaignFoundationLimit: string;
+  campaignRollMaxLines: number;
+  /** Loan approval tiers (docs/loans.md): up to the first, a district approver; up to the second, one foundation approver; above, two. */
+  loanDistrictLimit: string;
+  loanFoundationLimit: string;
+  /** The default yearly target of the start-up loan programme, and the order a repayment pays penalty, interest, principal. */
+  loanProgrammeTarget: string;
+  loanAllocationOrder: string;
   /** Public objections accepted per client per 15 minutes. */
   objectionRateLimit: number;
   noticeSweepMs: number;
@@ -55,9 +71,34 @@ export interface Config {
   /** Longest a request may take to arrive, and longest one SQL statement may run. */
   requestTimeoutMs: number;
   statementTimeoutMs: number;
+  /** On SIGTERM/SIGINT: longest wait for requests in progress before their connections are cut. */
+  shutdownGraceMs: number;
+  /** GET /metrics: the bearer token it asks for on the service's port; and/or a listener of its own (docs/operations.md). */
+  metricsToken?: string;
+  metricsPort?: number;
+  metricsHost: string;
   /** Express 'trust proxy': which hops may tell the client's address (X-Forwarded-For), for per-client limits. */
   trustProxy: string;
+  /** Supporting documents: largest file (bytes), and years a withdrawn document's bytes are kept before erasure. */
+  documentMaxBytes: number;
+  documentRetentionYears: number;
+  /** Where new documents' sealed chunks go: an S3-compatible object store when S3_* is set, else PostgreSQL. */
+  s3?: S3Settings;
+  /** Home visits: a file not visited for this many days is overdue; an exit needs a visit within this many days before it (0 = off). */
+  visitOverdueDays: number;
+  exitRequiresVisitDays: number;
 }
+
+/** An S3-compatible object store (S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY; S3_REGION, S3_FORCE_PATH_STYLE). */
+export interface S3Settings {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  forcePathStyle: boolean;
+}
+const S3_REQUIRED = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
 
 /** The rules of emergency aid the public disclosure cites (AID_RULES_NAME). */
 export const DEFAULT_AID_RULES_NAME = '北京市温暖基金会应急救助实施办法';
@@ -67,6 +108,7 @@ const schema = Joi.object({
   HOST: Joi.string().default('0.0.0.0'),
   DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
   DATABASE_OWNER_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+  REPORTS_DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
   DATA_DIR: Joi.string().default('./data'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   NODE_ENV: Joi.string().default('development'),
@@ -79,12 +121,23 @@ const schema = Joi.object({
   ADMIN_PASSWORD: Joi.string().min(8).max(200),
   DEMO_DATA: Joi.string().valid('on', 'off'), // default: on, off in production
   TOKEN_TTL_HOURS: Joi.number().positive().max(24 * 30).default(12),
+  TOKEN_CACHE_SECONDS: Joi.number().integer().min(0).max(300).default(30),
   PASSWORD_HASH_ROUNDS: Joi.number().integer().min(4).max(15).default(10),
   EXIT_INCOME_THRESHOLD: Joi.string().pattern(/^\d{1,9}(\.\d{1,2})?$/).default('1450.00'),
+  HOUSEHOLD_IMPORT_MAX_ROWS: Joi.number().integer().min(1).max(50_000).default(20_000),
   BODY_LIMIT: Joi.string().pattern(/^\d+(kb|mb)$/).default('1mb'),
   EMBEDDED_PG_PORT: Joi.number().integer().min(1024).max(65535).default(54329),
   AID_DISTRICT_LIMIT: Joi.string().pattern(/^\d{1,12}(\.\d{1,2})?$/).default('5000.00'),
   AID_FOUNDATION_LIMIT: Joi.string().pattern(/^\d{1,12}(\.\d{1,2})?$/).default('20000.00'),
+  CAMPAIGN_DISTRICT_LIMIT: Joi.string().pattern(/^\d{1,14}(\.\d{1,2})?$/).default('200000.00'),
+  CAMPAIGN_FOUNDATION_LIMIT: Joi.string().pattern(/^\d{1,14}(\.\d{1,2})?$/).default('2000000.00'),
+  CAMPAIGN_ROLL_MAX_LINES: Joi.number().integer().min(1).max(50_000).default(50_000),
+  LOAN_DISTRICT_LIMIT: Joi.string().pattern(/^\d{1,12}(\.\d{1,2})?$/).default('50000.00'),
+  LOAN_FOUNDATION_LIMIT: Joi.string().pattern(/^\d{1,12}(\.\d{1,2})?$/).default('200000.00'),
+  LOAN_PROGRAMME_TARGET: Joi.string().pattern(/^\d{1,14}(\.\d{1,2})?$/).default('10000000.00'),
+  LOAN_ALLOCATION_ORDER: Joi.string().pattern(/^(penalty|interest|principal),(penalty|interest|principal),(penalty|interest|principal)$/)
+    .custom((v, h) => (new Set(v.split(',')).size === 3 ? v : h.error('any.invalid'))).default('penalty,interest,principal')
+    .messages({ 'any.invalid': '"LOAN_ALLOCATION_ORDER" must name penalty, interest and principal once each, e.g. penalty,interest,principal' }),
   OBJECTION_RATE_LIMIT: Joi.number().integer().min(1).max(100000).default(5),
   NOTICE_SWEEP_SECONDS: Joi.number().min(0.1).max(3600).default(5),
   RECONCILE_MATCH_WINDOW_DAYS: Joi.number().integer().min(0).max(31).default(3),
@@ -99,7 +152,23 @@ const schema = Joi.object({
     .messages({ 'string.pattern.base': '"AID_RULES_NAME" must be the title of the rules on one line, without 《》 (the report adds them)' }),
   REQUEST_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(60),
   STATEMENT_TIMEOUT_SECONDS: Joi.number().min(1).max(3600).default(30),
+  SHUTDOWN_GRACE_SECONDS: Joi.number().min(0).max(600).default(10),
+  METRICS_TOKEN: Joi.string().min(16).max(200).pattern(/^[\x21-\x7e]+$/)
+    .messages({ 'string.pattern.base': '"METRICS_TOKEN" must be printable ASCII without spaces' }),
+  METRICS_PORT: Joi.number().integer().min(0).max(65535),
+  METRICS_HOST: Joi.string().max(200).default('127.0.0.1'),
   TRUST_PROXY: Joi.string().max(200).pattern(/^[\w.:/, -]+$/).default('loopback'),
+  DOCUMENT_MAX_BYTES: Joi.number().integer().min(1024).max(200 * 1024 * 1024).default(20 * 1024 * 1024),
+  DOCUMENT_RETENTION_YEARS: Joi.number().integer().min(0).max(100).default(10),
+  S3_ENDPOINT: Joi.string().uri({ scheme: ['http', 'https'] }).max(500),
+  S3_BUCKET: Joi.string().min(3).max(63).pattern(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/)
+    .messages({ 'string.pattern.base': '"S3_BUCKET" must be a bucket name: lower-case letters, digits, dots and hyphens' }),
+  S3_ACCESS_KEY_ID: Joi.string().min(3).max(200).pattern(/^[\x21-\x7e]+$/),
+  S3_SECRET_ACCESS_KEY: Joi.string().min(8).max(200).pattern(/^[\x21-\x7e]+$/),
+  S3_REGION: Joi.string().max(50).pattern(/^[a-z0-9-]+$/),
+  S3_FORCE_PATH_STYLE: Joi.boolean(),
+  VISIT_OVERDUE_DAYS: Joi.number().integer().min(1).max(3650).default(180),
+  EXIT_REQUIRES_VISIT_DAYS: Joi.number().integer().min(0).max(3650).default(0),
 }).and('ADMIN_USERNAME', 'ADMIN_PASSWORD').unknown(true);
 
 export class ConfigError extends Error {}
@@ -156,6 +225,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (value.DATABASE_OWNER_URL && !value.DATABASE_URL) {
     throw new ConfigError('configuration: "DATABASE_OWNER_URL" needs "DATABASE_URL" (the embedded database makes its own roles)');
   }
+  // S3 storage is all or nothing: half a configuration would quietly keep documents in PostgreSQL.
+  const s3Given = [...S3_REQUIRED, 'S3_REGION', 'S3_FORCE_PATH_STYLE'].filter((k) => value[k] !== undefined);
+  const s3Missing = S3_REQUIRED.find((k) => value[k] === undefined);
+  if (s3Given.length && s3Missing) {
+    throw new ConfigError(`configuration: "${s3Missing}" is missing: S3 storage needs ${S3_REQUIRED.join(', ')} together (${s3Given.join(', ')} set); set none of them to keep documents in PostgreSQL`);
+  }
   // Demo accounts share a published password: never in production.
   const demoData = (value.DEMO_DATA ?? (production ? 'off' : 'on')) === 'on';
   if (demoData && production) {
@@ -168,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: value.HOST,
     databaseUrl: value.DATABASE_URL,
     databaseOwnerUrl: value.DATABASE_OWNER_URL,
+    reportsDatabaseUrl: value.REPORTS_DATABASE_URL,
     dataDir,
     logLevel: value.LOG_LEVEL,
     nodeEnv: value.NODE_ENV,
@@ -180,12 +256,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: value.ADMIN_PASSWORD,
     demoData,
     tokenTtlMs: value.TOKEN_TTL_HOURS * 3_600_000,
+    tokenCacheSeconds: value.TOKEN_CACHE_SECONDS,
     passwordHashRounds: value.PASSWORD_HASH_ROUNDS,
     exitIncomeThreshold: value.EXIT_INCOME_THRESHOLD,
+    householdImportMaxRows: value.HOUSEHOLD_IMPORT_MAX_ROWS,
     bodyLimit: value.BODY_LIMIT,
     embeddedPgPort: value.EMBEDDED_PG_PORT,
     aidDistrictLimit: value.AID_DISTRICT_LIMIT,
     aidFoundationLimit: value.AID_FOUNDATION_LIMIT,
+    campaignDistrictLimit: value.CAMPAIGN_DISTRICT_LIMIT,
+    campaignFoundationLimit: value.CAMPAIGN_FOUNDATION_LIMIT,
+    campaignRollMaxLines: value.CAMPAIGN_ROLL_MAX_LINES,
+    loanDistrictLimit: value.LOAN_DISTRICT_LIMIT,
+    loanFoundationLimit: value.LOAN_FOUNDATION_LIMIT,
+    loanProgrammeTarget: value.LOAN_PROGRAMME_TARGET,
+    loanAllocationOrder: value.LOAN_ALLOCATION_ORDER,
     objectionRateLimit: value.OBJECTION_RATE_LIMIT,
     noticeSweepMs: Math.round(value.NOTICE_SWEEP_SECONDS * 1000),
     reconcileMatchWindowDays: value.RECONCILE_MATCH_WINDOW_DAYS,
@@ -197,6 +282,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     aidRulesName: value.AID_RULES_NAME,
     requestTimeoutMs: Math.round(value.REQUEST_TIMEOUT_SECONDS * 1000),
     statementTimeoutMs: Math.round(value.STATEMENT_TIMEOUT_SECONDS * 1000),
+    shutdownGraceMs: Math.round(value.SHUTDOWN_GRACE_SECONDS * 1000),
+    metricsToken: value.METRICS_TOKEN,
+    metricsPort: value.METRICS_PORT,
+    metricsHost: value.METRICS_HOST,
     trustProxy: value.TRUST_PROXY,
+    documentMaxBytes: value.DOCUMENT_MAX_BYTES,
+    documentRetentionYears: value.DOCUMENT_RETENTION_YEARS,
+    s3: s3Missing ? undefined : {
+      endpoint: value.S3_ENDPOINT, bucket: value.S3_BUCKET, accessKeyId: value.S3_ACCESS_KEY_ID, secretAccessKey: value.S3_SECRET_ACCESS_KEY,
+      region: value.S3_REGION ?? 'us-east-1', forcePathStyle: value.S3_FORCE_PATH_STYLE ?? true,
+    },
+    visitOverdueDays: value.VISIT_OVERDUE_DAYS,
+    exitRequiresVisitDays: value.EXIT_REQUIRES_VISIT_DAYS,
   };
 }

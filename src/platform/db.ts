@@ -13,24 +13,36 @@ export type Db = Knex | Knex.Transaction;
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
-/** Loads the TypeScript migrations through the running loader (tsx), in file-name order. */
+/**
+ * The migrations' names, in file-name order. knex_migrations records each as its TypeScript file
+ * (`20261125_0001_platform.ts`), whether it ran from the sources (tsx) or compiled (dist/migrations/*.js):
+ * the same migration must never look new because it was built.
+ */
+export function migrationNames(): string[] {
+  const names = fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d.*\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).map((f) => f.replace(/\.js$/, '.ts'));
+  return [...new Set(names)].sort();
+}
+
+/** Loads each migration from its source through the running loader (tsx), or from its compiled file in dist/. */
 class TsMigrationSource implements Knex.MigrationSource<string> {
   async getMigrations() {
-    return fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d.*\.ts$/.test(f)).sort();
+    return migrationNames();
   }
   getMigrationName(name: string) {
     return name;
   }
   async getMigration(name: string) {
-    return import(pathToFileURL(path.join(MIGRATIONS_DIR, name)).href);
+    const source = path.join(MIGRATIONS_DIR, name);
+    const file = fs.existsSync(source) ? source : source.replace(/\.ts$/, '.js');
+    return import(pathToFileURL(file).href);
   }
 }
 
-export function createKnex(url: string, pool = { min: 0, max: 20 }, statementTimeoutMs = 30_000): Knex {
+export function createKnex(url: string, pool = { min: 0, max: 20 }, statementTimeoutMs = 30_000, applicationName = 'warmth-ledger'): Knex {
   return knexFactory({
     client: 'pg',
     // A runaway statement is cancelled (the request gets an error, its transaction rolls back).
-    connection: { connectionString: url, application_name: 'warmth-ledger', statement_timeout: statementTimeoutMs },
+    connection: { connectionString: url, application_name: applicationName, statement_timeout: statementTimeoutMs },
     pool,
     // Fail fast (503) when the database is away instead of queueing requests for a minute.
     acquireConnectionTimeout: 10_000,
@@ -52,10 +64,17 @@ export async function migrateToLatest(db: Knex) {
  * Every table with a refuse_change() trigger is added to these at start, so a new immutable table needs no
  * edit here; the event and approval logs below have no trigger but are never changed by the code either.
  */
-export const APPEND_ONLY_TABLES = ['audit_log', 'journal_entries', 'journal_lines', 'ledger_reversals', 'ledger_donations', 'ledger_periods', 'reports_published', 'household_events', 'aid_case_events', 'aid_approvals'];
+export const APPEND_ONLY_TABLES = ['audit_log', 'journal_entries', 'journal_lines', 'ledger_reversals', 'ledger_donations', 'ledger_periods', 'reports_published', 'household_events', 'aid_case_events', 'aid_approvals', 'loan_events', 'loan_approvals', 'loan_repayments', 'loan_penalty_accruals', 'campaign_events', 'campaign_approvals'];
 
 /** The migrations' own bookkeeping: the working role may read it (to see that nothing is pending), no more. */
 const READ_ONLY_TABLES = ['knex_migrations', 'knex_migrations_lock'];
+
+/**
+ * Tables with their own narrower grant. Supporting documents are withdrawn, never deleted (no DELETE on
+ * documents); their chunks are never changed and deleted only by the erase job (a trigger also refuses it
+ * before the document is marked erased).
+ */
+const TABLE_PRIVILEGES: Record<string, string> = { documents: 'SELECT, INSERT, UPDATE', document_chunks: 'SELECT, INSERT, DELETE' };
 
 const GRANT_LOCK = 7305;
 
@@ -80,6 +99,7 @@ export async function grantWorkingRole(owner: Knex, role: string) {
     await trx.raw(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${r}`);
     for (const t of tables) {
       const privileges = READ_ONLY_TABLES.includes(t.name) ? 'SELECT'
+        : TABLE_PRIVILEGES[t.name] ? TABLE_PRIVILEGES[t.name]
         : t.immutable || APPEND_ONLY_TABLES.includes(t.name) ? 'SELECT, INSERT'
         : 'SELECT, INSERT, UPDATE, DELETE';
       // No column UPDATE either: reverseEntry queues on an advisory lock, not a row lock (which would need one).

@@ -34,6 +34,9 @@ export const ERROR_CODE_ZH: Record<string, string> = {
   currency_mismatch: '对账单币种不是人民币', no_grants: '该期间没有已支付的救助', payload_too_large: '提交的内容过大',
   unsupported_media_type: '提交的内容须为 UTF-8 JSON', request_timeout: '请求超时', headers_too_large: '请求头过大', bad_request: '请求无效',
   internal_error: '系统内部错误，操作未执行', duplicate_fund: '基金代码已存在', invalid_match: '该明细不能匹配',
+  exit_visit_required: '脱困前须有近期入户走访', import_has_problems: '导入文件有问题，未导入任何档案', document_erased: '证明材料已过保存期限并已销毁',
+  duplicate_loan: '该职工已有未结清的贷款或在办申请', no_programme: '本年未设立创业贷款计划', amount_out_of_range: '金额超出贷款产品的范围',
+  over_quota: '超出试点单位额度', overpayment: '还款金额超过提前结清金额', tier: '金额超出您的审批权限', duplicate_product: '贷款产品代码已存在',
 };
 
 /** What a person reads for an error: its own Chinese sentence, or the meaning of its code. */

@@ -200,6 +200,19 @@ export async function findStatement(db: Db, id: number): Promise<StatementRow> {
   return decodeStatement(s);
 }
 
+/**
+ * One statement line with its statement's fund and status and whether it is matched (for the loans domain:
+ * a repayment matched from the bank statement). Undefined when there is no such line.
+ */
+export async function getStatementLine(db: Db, id: number) {
+  const r = await db('bank_statement_lines as l').join('bank_statements as s', 's.id', 'l.statement_id').where('l.id', id)
+    .first('l.id', 'l.statement_id', 'l.date', 'l.amount', 'l.description', 'l.reference', 's.fund', 's.status');
+  if (!r) return undefined;
+  const line = decodeStatementLine(r, ['id', 'statement_id', 'date', 'amount', 'description', 'reference']);
+  const matched = await db('reconciliation_match_statement_lines').where({ statement_line_id: id }).first('match_id');
+  return { ...line, fund: String(r.fund), statementStatus: String(r.status), matched: Boolean(matched) };
+}
+
 /** Locks the statement for a change; refuses a closed one. */
 async function lockOpenStatement(trx: Knex.Transaction, id: number): Promise<StatementRow> {
   const row = await trx('bank_statements').where({ id }).forUpdate().first();

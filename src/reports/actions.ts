@@ -18,6 +18,24 @@ export const ACTION_ZH: Record<string, string> = {
   'aid.objection_dismissed': '异议不成立',
   'aid.cancelled': '异议成立撤销案件',
   'aid.recovery_opened': '先付后示案件启动追回',
+  // loans: `loan.${step}` (src/loans/workflow.ts) and the programme's own
+  'loan.programme_set': '设定创业贷款年度计划',
+  'loan.pilot_unit_set': '设定创业贷款试点单位与额度',
+  'loan.product_created': '新建创业贷款产品',
+  'loan.created': '受理创业贷款申请',
+  'loan.reviewed': '创业贷款申请审查',
+  'loan.approval_recorded': '创业贷款审批意见登记（待第二审批人）',
+  'loan.approved': '创业贷款审批通过',
+  'loan.refused': '创业贷款不予批准',
+  'loan.withdrawn': '创业贷款申请撤回',
+  'loan.disbursed': '创业贷款放款',
+  'loan.repaid': '创业贷款还款',
+  'loan.settled': '创业贷款还款结清',
+  'loan.penalties_accrued': '创业贷款逾期罚息计提',
+  'loan.write_off_approval_recorded': '创业贷款核销意见登记（待第二审批人）',
+  'loan.written_off': '创业贷款核销',
+  'loan.restructure_approval_recorded': '创业贷款重组意见登记（待第二审批人）',
+  'loan.restructured': '创业贷款重组',
   // auth
   'auth.login': '登录',
   'auth.logout': '退出登录',
@@ -27,6 +45,7 @@ export const ACTION_ZH: Record<string, string> = {
   'user.enabled': '启用用户',
   // households: created, updated, assessed, and `household.${status}` for each transition
   'household.created': '困难职工建档',
+  'household.imported': '批量导入家庭档案',
   'household.updated': '档案信息修改',
   'household.assessed': '家庭收入核定',
   'household.assisted': '档案转为已帮扶',
@@ -34,6 +53,13 @@ export const ACTION_ZH: Record<string, string> = {
   'household.returned': '返困',
   'household.archived': '档案归档',
   'target.set': '设定年度目标与区配额',
+  'household.visited': '入户走访',
+  'household.follow_up_done': '走访跟进事项完成',
+  // documents (src/documents)
+  'document.attached': '上传证明材料',
+  'document.viewed': '查看证明材料',
+  'document.withdrawn': '撤回证明材料',
+  'document.erased': '证明材料过保存期限销毁',
   // ledger
   'ledger.fund_created': '设立基金',
   'ledger.fund_bank_account_set': '设置基金银行账户',
@@ -54,6 +80,26 @@ export const ACTION_ZH: Record<string, string> = {
   'reconciliation.profile_deleted': '删除对账单导入模板',
   // reports
   'report.published': '发布报告',
+  // campaigns: `campaign.${step}` (src/campaigns/workflow.ts)
+  'campaign.created': '送温暖活动创建',
+  'campaign.roll_built': '活动名单生成/重算',
+  'campaign.line_reviewed': '名单明细复核（剔除/纳入/调整）',
+  'campaign.submitted': '活动名单提交审批',
+  'campaign.sent_back': '活动名单退回修改',
+  'campaign.cancelled': '活动取消',
+  'campaign.approval_recorded': '名单审批意见登记（待第二审批人）',
+  'campaign.approved': '活动名单审批通过（公示开始）',
+  'campaign.objection_filed': '名单公示异议提出',
+  'campaign.objection_upheld': '名单异议成立（移出名单）',
+  'campaign.objection_dismissed': '名单异议不成立',
+  'campaign.payable': '名单公示期满转待支付',
+  'campaign.lines_paid': '慰问金批量记账（一批）',
+  'campaign.payment_partial': '慰问金部分发放',
+  'campaign.paid': '慰问金发放完成',
+  'campaign.bank_file_exported': '导出银行代发文件',
+  'campaign.bank_result_imported': '导入银行代发结果',
+  'campaign.cash_paid': '慰问金现金发放',
+  'household.bank_account_set': '设置家庭收款银行账户',
 };
 
 /** "记账凭证过账 ledger.posted"; an action without a name yet shows its code alone. */

@@ -4,3 +4,6 @@ export { publishReport, verifyReport, reportBasis, REPORT_KINDS } from './publis
 export type { Publication, ReportKind, Renderer } from './publish';
 export { aidDisclosure, auditAttestation, exitProgress, exitProgressParams, fundStatementReport, TITLES } from './renderers';
 export { exportGrants, grantOf } from './open-data';
+export { loanProgrammeParams, loanProgrammeReport, loanStatementReport } from './loans';
+export { campaignDisclosureReport } from './campaign-disclosure';
+export { ACTION_ZH } from './actions';

@@ -4,9 +4,11 @@ import type { Knex } from 'knex';
 import { sha256Hex } from '../platform/canonical-json';
 import { AppError } from '../platform/errors';
 import { listDistricts } from '../reference';
+import { auditHead } from '../audit';
 import type { DisclosureRow } from '../../reports/aid-disclosure';
 import { FOUNDATION_EN, FOUNDATION_ZH } from '../../reports/kit';
 import { disclosureLabels, disclosureRows } from './renderers';
+import { KIND_ZH, paidCampaignLines, type CampaignKind, type PaidCampaignLine } from '../campaigns';
 
 /** The version of the 360Giving standard the package follows (package `version` is major.minor). */
 export const STANDARD_VERSION = '1.4';
@@ -108,6 +110,52 @@ export function grantOf(r: DisclosureRow, labels: GrantLabels, s: OpenDataSettin
   };
 }
 
+/**
+ * Relief campaigns (两节送温暖 …): one grant per paid line, i.e. per household and campaign (docs/reports.md says
+ * why not one per district). Codes by the campaign's kind only: nothing of the household (its category, causes or
+ * rule) is in the grant, and every reason is financial hardship (a roll is of registered hardship households).
+ */
+export const CAMPAIGN_KIND_CODES: Record<CampaignKind, { purpose: string[]; en: string }> = {
+  new_year_spring: { purpose: ['GTIP070'], en: 'New Year and Spring Festival relief' }, // food and essential items
+  autumn_school: { purpose: ['GTIP130'], en: 'Autumn school support' }, // education and training
+  summer_cooling: { purpose: ['GTIP050', 'GTIP070'], en: 'Summer cooling relief' }, // utilities (cooling), essentials
+  other: { purpose: ['GTIP010'], en: 'Relief payment' }, // unrestricted
+};
+
+/**
+ * One paid campaign line as a grant to an anonymous individual. The id is the line reference C<campaign>-<line>
+ * (already public on the notice board and in the campaign disclosure PDF, as a case number is); the recipient id
+ * a hash of it, so a household's grants of different campaigns are not linked; awardDate the start of the
+ * notice (the approval made public).
+ */
+export function campaignGrantOf(r: PaidCampaignLine, labels: GrantLabels, s: OpenDataSettings): Grant {
+  const ref = `C${r.campaignId}-${r.lineNo}`;
+  const district = labels.district(r.district);
+  const kindZh = KIND_ZH[r.kind];
+  const codes = CAMPAIGN_KIND_CODES[r.kind];
+  const geoCode = DISTRICT_GBT2260[r.district];
+  return {
+    id: `${s.grantIdPrefix}-${ref}`,
+    title: `${kindZh}慰问金 ${codes.en}`,
+    description: `${FOUNDATION_ZH}${r.year}年“${r.campaignName}”活动向${district.zh}在档困难职工家庭发放的慰问金，基金 ${r.fund}。A ${codes.en.toLowerCase()} payment of the campaign "${r.campaignName}" (${r.year}) to a registered hardship household in ${district.en} District, fund ${r.fund}.`,
+    currency: 'CNY',
+    amountAwarded: Number(r.amount),
+    awardDate: r.noticeStart ? SHANGHAI_DATE.format(new Date(r.noticeStart)) : r.paidDate,
+    recipientIndividual: { id: `${s.grantIdPrefix}-IND-${sha256Hex(`recipient:${ref}`).slice(0, 16)}`, name: INDIVIDUAL_NAME },
+    toIndividualsDetails: { primaryGrantReason: 'GTIR010', grantPurpose: codes.purpose },
+    fundingOrganization: [{ id: fundingOrgId(s), name: FOUNDATION_NAME }],
+    grantProgramme: [{ code: `${s.grantIdPrefix}-campaign-C${r.campaignId}`, title: `${kindZh} ${r.campaignName}` }],
+    classifications: [{ vocabulary: `${s.grantIdPrefix}-campaign-kind`, code: r.kind, title: kindZh }],
+    beneficiaryLocation: [{
+      name: `北京市${district.zh} ${district.en} District, Beijing`, countryCode: 'CN',
+      ...(geoCode ? { geoCode, description: `GB/T 2260 行政区划代码 administrative division code ${geoCode}` } : {}),
+    }],
+    locationScope: LOCATION_SCOPE,
+    dateModified: r.updatedAt,
+    dataSource: s.foundationWebsite,
+  };
+}
+
 /** Column titles are the standard's spreadsheet titles; the grant purposes are joined with ';' as it says. */
 export const CSV_COLUMNS = [
   'Identifier', 'Title', 'Description', 'Currency', 'Amount Awarded', 'Award Date', 'Recipient Ind:Identifier', 'Recipient Ind:Name',
@@ -144,8 +192,8 @@ export function packageMeta(q: Period, s: OpenDataSettings) {
   return {
     version: STANDARD_VERSION,
     identifier: `${s.grantIdPrefix}-aid-${q.from}-${q.to}${q.fund ? `-${q.fund}` : ''}`,
-    title: `${FOUNDATION_ZH}应急救助 ${q.from} 至 ${q.to}${scope} · ${FOUNDATION_EN} emergency aid grants ${q.from} to ${q.to}${q.fund ? `, fund ${q.fund}` : ''}`,
-    description: `${q.from} 至 ${q.to} 已发放的应急救助（按支付日期），受助人匿名${scope}。Emergency aid paid from ${q.from} to ${q.to} (by payment date) to anonymous individuals in registered hardship households.`,
+    title: `${FOUNDATION_ZH}应急救助与送温暖慰问金 ${q.from} 至 ${q.to}${scope} · ${FOUNDATION_EN} emergency aid and relief campaign grants ${q.from} to ${q.to}${q.fund ? `, fund ${q.fund}` : ''}`,
+    description: `${q.from} 至 ${q.to} 已发放的应急救助和送温暖等活动慰问金（按支付日期），受助人匿名${scope}。Emergency aid and relief campaign payments made from ${q.from} to ${q.to} (by payment date) to anonymous individuals in registered hardship households.`,
     license: OPEN_LICENSE,
     publisher: { identifier: fundingOrgId(s), name: FOUNDATION_NAME, website: s.foundationWebsite },
   };
@@ -153,7 +201,7 @@ export function packageMeta(q: Period, s: OpenDataSettings) {
 
 /** A 360Giving package holds at least one grant (schema: grants minItems 1), so an empty period is a 404. */
 export const noGrants = (q: Period) =>
-  new AppError(404, 'no_grants', `no aid was paid in ${q.from}..${q.to}${q.fund ? ` from fund ${q.fund}` : ''}, and a 360Giving package must hold at least one grant; 本期没有已发放的救助，360Giving 数据包至少要有一笔资助`, {
+  new AppError(404, 'no_grants', `no aid or campaign relief was paid in ${q.from}..${q.to}${q.fund ? ` from fund ${q.fund}` : ''}, and a 360Giving package must hold at least one grant; 本期没有已发放的救助，360Giving 数据包至少要有一笔资助`, {
     from: q.from, to: q.to, ...(q.fund ? { fund: q.fund } : {}), grants: 0,
   });
 
@@ -162,13 +210,19 @@ export const noGrants = (q: Period) =>
  * The first batch is read before anything is written, so an empty JSON period can still answer 404; the CSV of
  * an empty period is its header line only. The package's `modified` (the latest grant change) comes last.
  */
-export async function exportGrants(db: Knex, q: Period, format: 'json' | 'csv', out: TextSink, s: OpenDataSettings) {
+export async function exportGrants(db: Knex, q: Period, format: 'json' | 'csv', out: TextSink, s: OpenDataSettings, onHead?: (head: { seq: number }) => Promise<void>) {
   return db.transaction(async (snap) => {
     await snap.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    if (onHead) await onHead(await auditHead(snap)); // the head these grants are stated at, before any byte
     const reasons = await disclosureLabels(snap);
     const districts = new Map((await listDistricts(snap)).map((d) => [d.code, { zh: d.nameZh, en: d.nameEn }]));
     const labels: GrantLabels = { reason: reasons.reason, district: (c) => districts.get(c) ?? { zh: c, en: c } };
-    const batches = disclosureRows(snap, q)[Symbol.asyncIterator]();
+    // Aid grants, then campaign grants; only batches with grants, so `done` at once means an empty period.
+    async function* all(): AsyncIterable<{ g: Grant; exact: string }[]> {
+      for await (const b of disclosureRows(snap, q)) if (b.length) yield b.map((r) => ({ g: grantOf(r, labels, s), exact: r.approvedAmount }));
+      for await (const b of paidCampaignLines(snap, q)) if (b.length) yield b.map((r) => ({ g: campaignGrantOf(r, labels, s), exact: r.amount }));
+    }
+    const batches = all()[Symbol.asyncIterator]();
     let next = await batches.next();
     if (format === 'json' && (next.done || next.value.length === 0)) throw noGrants(q);
     let count = 0;
@@ -177,10 +231,9 @@ export async function exportGrants(db: Knex, q: Period, format: 'json' | 'csv', 
     else out.write(`\uFEFF${CSV_COLUMNS.join(',')}\r\n`);
     for (; !next.done; next = await batches.next()) {
       let chunk = '';
-      for (const r of next.value) {
-        const g = grantOf(r, labels, s);
+      for (const { g, exact } of next.value) {
         if (g.dateModified && g.dateModified > modified) modified = g.dateModified;
-        chunk += format === 'json' ? `${count ? ',' : ''}\n${JSON.stringify(g)}` : `${csvLineOf(g, r.approvedAmount)}\r\n`;
+        chunk += format === 'json' ? `${count ? ',' : ''}\n${JSON.stringify(g)}` : `${csvLineOf(g, exact)}\r\n`;
         count += 1;
       }
       if (out.write(chunk) === false && out.drain) await out.drain();

@@ -27,8 +27,8 @@ import { date } from '../platform/rows';
 
 export const EMPTY_CHAIN_TIME = '2000-01-01T00:00:00.000Z';
 
-export type ReportKind = 'fund-statement' | 'aid-disclosure' | 'exit-progress' | 'audit-attestation';
-export const REPORT_KINDS: readonly ReportKind[] = ['fund-statement', 'aid-disclosure', 'exit-progress', 'audit-attestation'];
+export type ReportKind = 'fund-statement' | 'aid-disclosure' | 'exit-progress' | 'audit-attestation' | 'loan-statement' | 'loan-programme' | 'campaign-disclosure';
+export const REPORT_KINDS: readonly ReportKind[] = ['fund-statement', 'aid-disclosure', 'exit-progress', 'audit-attestation', 'loan-statement', 'loan-programme', 'campaign-disclosure'];
 
 export interface RenderContext {
   /** The snapshot transaction: read every datum through it. */
@@ -103,18 +103,25 @@ export async function publishReport<P extends Record<string, unknown>>(
   params: P,
   render: Renderer<P>,
   sink: ReportSink,
-  opts: { actor: string; progress?: (done: number, total: number) => void; aidRulesName?: string },
+  opts: {
+    actor: string; progress?: (done: number, total: number) => void; aidRulesName?: string;
+    /** Where the data and the basis are read (the reports replica, src/reports/replica.ts); the primary when absent. */
+    readDb?: Knex;
+    /** Told the basis and the head of the snapshot before any byte is written (the route states them in headers). */
+    onBasis?: (basis: ReportHead, snapshotHead: { seq: number }) => Promise<void>;
+  },
 ): Promise<Publication> {
   const paramsKey = canonicalJson(params);
   return db.transaction(async (outer) => {
     await outer.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 7302))', [`report:${kind}:${paramsKey}`]);
-    const snap = await db.transaction();
+    const snap = await (opts.readDb ?? db).transaction();
     let result: ReportResult;
     let head: ReportHead;
     let generatedAt: Date;
     try {
       await snap.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       head = await reportBasis(snap);
+      if (opts.onBasis) await opts.onBasis(head, await auditHead(snap));
       const prior = await outer('reports_published').where({ kind, params_key: paramsKey, head_seq: head.seq }).orderBy('id').first();
       generatedAt = prior ? new Date(prior.generated_at) : new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
       result = await render(params, { db: snap, head, generatedAt, sink, progress: opts.progress, aidRulesName: opts.aidRulesName });

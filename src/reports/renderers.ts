@@ -27,6 +27,9 @@ export const TITLES: Record<ReportKind, [zh: string, en: string]> = {
   'aid-disclosure': ['应急救助公示', 'Emergency aid disclosure'],
   'exit-progress': ['解困脱困目标进度', 'Exit-target progress'],
   'audit-attestation': ['审计链证明', 'Audit-log attestation'],
+  'loan-statement': ['创业贷款对账单', 'Start-up loan statement'],
+  'loan-programme': ['创业贷款计划进度', 'Start-up loan programme progress'],
+  'campaign-disclosure': ['送温暖活动名单公示', 'Relief campaign disclosure'],
 };
 
 const REASON_EN: Record<string, string> = { illness: 'illness', accident: 'accident', disaster: 'disaster', education: 'education', hardship: 'hardship', other: 'other' };

@@ -4,10 +4,17 @@ import { defineRoute, type AppContext } from '../http/route';
 import { perClientLimit } from '../http/rate-limit';
 import { dateSchema } from '../platform/clock';
 import { badRequest } from '../platform/errors';
+import { timeReport } from '../platform/metrics';
 import type { ReportSink } from '../../reports/kit';
 import { publishReport, verifyReport, type Renderer, type ReportKind } from './publish';
 import { aidDisclosure, auditAttestation, exitProgress, exitProgressParams, fundStatementReport } from './renderers';
 import { exportGrants, type TextSink } from './open-data';
+import { loanReportRoutes } from './loans';
+import { campaignReportRoutes } from './campaign-disclosure';
+import { onReader, reportsReaderOf, stateAsOf } from './replica';
+import { cachedPublic } from '../http/conditional';
+import { reportBasis } from './publish';
+import { auditHead } from '../audit';
 
 const PDF = 'application/pdf';
 const fundCode = () => Joi.string().max(32).pattern(/^[A-Z0-9-]+$/);
@@ -72,18 +79,24 @@ function responseSink(res: Response, headers: Record<string, string>): ReportSin
  */
 async function sendReport<P extends Record<string, unknown>>(app: AppContext, res: Response, kind: ReportKind, params: P, render: Renderer<P>, actor: string) {
   // HEAD makes and publishes nothing (a body-less answer can carry no trailer, and a probe is no download).
+  // Anonymous public PDFs carry the Cache-Control of src/http/conditional.ts; everything else is no-store.
+  const cacheControl = String(res.getHeader('Cache-Control') ?? 'no-store');
   if (res.req.method === 'HEAD') {
-    res.status(200).set({ 'Content-Type': PDF, 'Cache-Control': 'no-store' }).end();
+    res.status(200).set({ 'Content-Type': PDF, 'Cache-Control': cacheControl }).end();
     return;
   }
   const sink = responseSink(res, {
     'Content-Type': PDF,
     'Content-Disposition': `inline; filename="${kind}.pdf"`,
-    'Cache-Control': 'no-store',
+    'Cache-Control': cacheControl,
     Trailer: 'X-Report-SHA256',
   });
+  const reader = reportsReaderOf(app);
   try {
-    const pub = await publishReport(app.db, kind, params, render, sink, { actor, aidRulesName: app.config.aidRulesName });
+    const pub = await timeReport(kind, () => onReader(app, reader, () => publishReport(app.db, kind, params, render, sink, {
+      actor, aidRulesName: app.config.aidRulesName, readDb: reader.db,
+      onBasis: (basis, snapshotHead) => stateAsOf(res, app, reader, basis, snapshotHead),
+    })));
     res.addTrailers({ 'X-Report-SHA256': pub.sha256 });
     res.end();
   } catch (e) {
@@ -110,12 +123,15 @@ export function reportRoutes(app: AppContext) {
   // Public and costly (and each new report appends an audit row): limited per client address.
   r.get('/reports/aid-disclosure.pdf', (req, res, next) => (req.user ? next() : publicLimit(req, res, next)));
   r.get('/public/export/360giving.json', (req, res, next) => (req.user ? next() : publicLimit(req, res, next)));
+  const reader = reportsReaderOf(app);
+  // A PDF is made at its basis (publishing it moves the head, not the basis): the validator follows the basis.
+  const atBasis = () => ({ scope: 'shared' as const, maxAge: 60, basis: () => onReader(app, reader, (db) => reportBasis(db)) });
   defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/reports/aid-disclosure.pdf', tag: 'reports', access: 'public', produces: PDF,
     summary: 'Aid disclosure PDF (应急救助公示): every paid case of the period, masked, with totals by reason and district; streamed; published to the audit log. Without a login only whole months, quarters or years',
     query: Joi.object({ fund: fundCode(), ...period }),
     openapi: pdfDoc('The PDF'),
-    handler: async ({ res, query, user }) => {
+    handler: cachedPublic(app.db, atBasis, async ({ res, query, user }) => {
       checkPeriod(query);
       if (!user && !isPublicPeriod(query.from, query.to)) {
         throw badRequest('without a login, a disclosure PDF is for a whole month, quarter or year (e.g. from=2026-01-01&to=2026-03-31); 未登录时只能下载整月、整季或整年的公示报告', [
@@ -124,7 +140,7 @@ export function reportRoutes(app: AppContext) {
       }
       const params = { from: query.from, to: query.to, ...(query.fund ? { fund: query.fund } : {}) };
       await sendReport(app, res, 'aid-disclosure', params, aidDisclosure, user?.username ?? 'public');
-    },
+    }),
   });
   defineRoute<unknown, { year: number }>(r, app, {
     method: 'get', path: '/reports/exit-progress.pdf', tag: 'reports', access: ['auditor', 'admin'], produces: PDF,
@@ -147,18 +163,18 @@ export function reportRoutes(app: AppContext) {
     method: 'get', path: '/public/reports/verify', tag: 'public', access: 'public',
     summary: 'Was a report with this SHA-256 issued? Kind, parameters, the audit head it was made at, when and at which seq it was published',
     query: Joi.object({ sha256: Joi.string().length(64).hex().required() }),
-    handler: async ({ query }) => verifyReport(app.db, query.sha256),
+    handler: cachedPublic(app.db, { scope: 'shared' }, async ({ query }) => verifyReport(app.db, query.sha256)),
   });
   defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/public/export/360giving.json', tag: 'public', access: 'public', produces: 'application/json',
     summary: 'Paid aid of the period as a 360Giving 1.4 data package {version, license, publisher, grants: [...]} to anonymous individuals (valid against the standard\'s schema; amountAwarded is a number); 404 no_grants when nothing was paid (a package must hold a grant)',
     query: Joi.object({ fund: fundCode(), ...period }),
-    handler: async ({ res, query }) => {
+    handler: cachedPublic(app.db, () => ({ scope: 'shared', maxAge: 60, basis: () => onReader(app, reader, auditHead) }), async ({ res, query }) => {
       checkPeriod(query);
-      const sink = responseSink(res, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-      await exportGrants(app.db, query, 'json', sink, app.config);
+      const sink = responseSink(res, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': String(res.getHeader('Cache-Control') ?? 'no-store') });
+      await onReader(app, reader, (db) => exportGrants(db, query, 'json', sink, app.config, (head) => stateAsOf(res, app, reader, head)));
       res.end();
-    },
+    }),
   });
   defineRoute<unknown, { fund?: string; from: string; to: string }>(r, app, {
     method: 'get', path: '/reports/360giving.csv', tag: 'reports', access: ['finance', 'auditor'], produces: 'text/csv',
@@ -167,9 +183,11 @@ export function reportRoutes(app: AppContext) {
     handler: async ({ res, query }) => {
       checkPeriod(query);
       const sink = responseSink(res, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="360giving-${query.from}-${query.to}.csv"`, 'Cache-Control': 'no-store' });
-      await exportGrants(app.db, query, 'csv', sink, app.config);
+      await onReader(app, reader, (db) => exportGrants(db, query, 'csv', sink, app.config, (head) => stateAsOf(res, app, reader, head)));
       res.end();
     },
   });
+  loanReportRoutes(r, app, sendReport, publicLimit);
+  campaignReportRoutes(r, app, sendReport, publicLimit);
   return r;
 }

@@ -149,6 +149,8 @@ export const PAYLOAD_VALUE: Record<string, [string, string]> = {
 export const REPORT_KIND: Record<string, [string, string]> = {
   'aid-disclosure': ['救助公开披露', 'aid disclosure'], 'fund-statement': ['基金收支报表', 'fund statement'],
   'exit-progress': ['解困进度报告', 'exit progress'], 'audit-attestation': ['审计证明', 'audit attestation'],
+  'campaign-disclosure': ['送温暖活动名单公示', 'campaign disclosure'],
+  'loan-statement': ['创业贷款对账单', 'loan statement'], 'loan-programme': ['创业贷款计划进度', 'loan programme'],
 };
 
 /**

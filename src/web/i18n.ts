@@ -1,5 +1,9 @@
 import { ZH_FINANCE } from './i18n-finance';
 import { ZH_PEOPLE } from './i18n-people';
+import { ZH_DOCUMENTS } from './i18n-documents';
+import { ZH_LOANS } from './i18n-loans';
+import { ZH_REGISTRY } from './i18n-registry';
+import { ZH_CAMPAIGNS } from './i18n-campaigns';
 
 /** Chinese first; English is the key itself, so a missing translation shows English rather than nothing. */
 export type Lang = 'zh' | 'en';
@@ -81,7 +85,7 @@ const ZH_CORE: Record<string, string> = {
 };
 
 // Each area keeps its own words (one file each), so pages of different areas can grow without colliding.
-const ZH: Record<string, string> = { ...ZH_CORE, ...ZH_FINANCE, ...ZH_PEOPLE };
+const ZH: Record<string, string> = { ...ZH_CORE, ...ZH_FINANCE, ...ZH_PEOPLE, ...ZH_CAMPAIGNS, ...ZH_DOCUMENTS, ...ZH_REGISTRY, ...ZH_LOANS };
 
 export function translate(lang: Lang, key: string): string {
   return lang === 'zh' ? (ZH[key] ?? key) : key;

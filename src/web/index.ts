@@ -16,6 +16,11 @@ import { fundPages } from './pages/funds';
 import { statementPages } from './pages/statements';
 import { auditPages } from './pages/audit';
 import { userPages } from './pages/users';
+import { householdImportPages } from './pages/household-imports';
+import { documentPages } from './pages/documents';
+import { visitPages } from './pages/visits';
+import { campaignPages } from './pages/campaigns';
+import { loanPages } from './pages/loans';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -56,7 +61,7 @@ export function webRouter(ctx: AppContext): Router {
   });
 
   authPages(r);
-  publicPages(r);
+  publicPages(r, ctx);
   dashboardPages(r);
   householdPages(r);
   aidPages(r);
@@ -66,6 +71,11 @@ export function webRouter(ctx: AppContext): Router {
   statementPages(r);
   auditPages(r);
   userPages(r);
+  householdImportPages(r);
+  documentPages(r);
+  visitPages(r);
+  campaignPages(r);
+  loanPages(r);
 
   r.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'POST') return next();

@@ -109,7 +109,9 @@ export function webSession(key: Buffer) {
 /** Refuses a state-changing request whose CSRF token is missing or wrong (403). */
 export function requireCsrf(req: Request, res: Response, next: NextFunction) {
   if (req.method === 'GET' || req.method === 'HEAD') return next();
-  const given = (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : undefined) ?? req.get('x-csrf-token') ?? '';
+  // A multipart upload (documents) carries it in the form's action: the check runs before the body is read.
+  const inQuery = req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined;
+  const given = (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : undefined) ?? req.get('x-csrf-token') ?? inQuery ?? '';
   if (req.web && given && safeEqual(given, req.web.csrf)) return next();
   res.status(403).type('text/plain; charset=utf-8').send('403 CSRF token missing or invalid · 表单已失效，请返回刷新页面后重试');
 }

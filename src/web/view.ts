@@ -11,8 +11,11 @@ interface NavItem { href: string; key: string; roles?: string[] }
 const NAV: NavItem[] = [
   { href: '/dashboard', key: 'Dashboard' },
   { href: '/households', key: 'Households', roles: ['officer', 'approver', 'admin', 'auditor', 'finance'] },
+  { href: '/household-imports', key: 'Import household files', roles: ['officer', 'auditor', 'admin'] },
   { href: '/cases', key: 'Aid cases', roles: ['officer', 'approver', 'finance', 'auditor', 'admin'] },
+  { href: '/campaigns', key: 'Relief campaigns', roles: ['officer', 'approver', 'finance', 'auditor', 'admin'] },
   { href: '/targets', key: 'Target tracker', roles: ['admin', 'officer', 'approver', 'finance', 'auditor'] },
+  { href: '/loans', key: 'Start-up loans', roles: ['officer', 'approver', 'finance', 'auditor', 'admin'] },
   { href: '/funds', key: 'Funds', roles: ['finance', 'auditor', 'admin', 'approver'] },
   { href: '/fund-tree', key: 'Fund management', roles: ['finance', 'admin'] },
   { href: '/journal', key: 'Journal', roles: ['finance', 'auditor', 'admin'] },

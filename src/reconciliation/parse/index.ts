@@ -8,6 +8,8 @@ import type { ColumnMapping, DetectedLayout } from './table';
 
 export { parseCsvStatement, csvRecords } from './csv';
 export { readTableFile, parseTableStatement, decodeTableBytes } from './tabular';
+export { spreadsheetTables, looksLikeSpreadsheet } from './spreadsheet';
+export { Problems } from './common';
 export type { ColumnMapping, DetectedLayout } from './table';
 export { parseCamt053Statement, parseCamt053Document } from './camt053';
 export { parseMt940Document } from './mt940';

@@ -4,6 +4,8 @@ import { html, type Html } from '../html';
 import { AID_REASON, DISTRICT, label } from '../i18n';
 import { hasRole, langOf, needUser, page, tr } from '../view';
 import { shanghaiDate } from '../../platform/clock';
+import { overdueVisitsSection } from './visits';
+import { campaignDashboardSection } from './campaigns-roll';
 
 const list = async (req: Request, path: string) => {
   const r = await callApi(req, 'GET', path);
@@ -43,6 +45,8 @@ export function dashboardPages(r: Router) {
       sections.push(section('todo-payable', t('Payable cases'), payable.length, html`${caseList(payable)}<p><a href="/payments">${t('Payments')} →</a></p>`));
       sections.push(section('todo-recon', t('Statements to reconcile'), 0, html`<p><a href="/reconciliation">${t('Bank reconciliation')} →</a></p>`));
     }
+    sections.push(...(await overdueVisitsSection(req))); // files not visited recently (pages/visits.ts)
+    sections.push(...(await campaignDashboardSection(req))); // relief campaigns waiting on this role, with progress
     const year = shanghaiDate().slice(0, 4);
     const target = await callApi(req, 'GET', `/targets/${year}`);
     if (target.ok) {

@@ -5,6 +5,8 @@ import { AID_REASON, CATEGORY, CAUSE, DISTRICT, label, STATUS } from '../i18n';
 import { actorCell, HH_EVENT, HH_FIELD, RELATION, systemText } from '../i18n-people';
 import { csrfField, errorPage, field, fmtTime, hasRole, langOf, needUser, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
 import { shanghaiDate } from '../../platform/clock';
+import { documentsSection, householdDocuments } from './documents';
+import { householdVisits, visitOwners, visitsSection } from './visits';
 
 const READ = ['officer', 'approver', 'auditor', 'finance'];
 const MEMBER_ROWS = 20;
@@ -213,6 +215,9 @@ ${table(req, cols, items, { nextCursor: out.ok ? out.body.nextCursor : null })}`
     const latest: any = (h.assessments ?? [])[0] ?? null;
     const cases = await callApi(req, 'GET', `/aid-cases${qs({ district: h.district, limit: 500 })}`);
     const aid: any[] = cases.ok ? cases.body.items.filter((c: any) => c.householdId === h.id) : [];
+    // Home visits and supporting documents: sections of their own files (pages/visits.ts, pages/documents.ts).
+    const visits = await householdVisits(req, h.id);
+    const extraSections = html`${visitsSection(req, h.id, visits)}${documentsSection(req, h.id, await householdDocuments(req, h.id), visitOwners(req, visits))}`;
     const canWrite = hasRole(req, 'officer');
     const today = shanghaiDate();
     const fe = (form: string) => (extra.form === form ? extra.errors ?? {} : {});
@@ -269,6 +274,7 @@ ${field({ name: 'evidence', label: t('Evidence'), value: fv('assess').evidence, 
 <p class="wide"><button type="submit">${t('Record an assessment')}</button></p></form></section>
 ${['registered', 'assisted', 'returned'].includes(h.status) ? transition('exit', t('Mark exit')) : ''}
 ${h.status === 'exited' ? transition('return', t('Mark return')) : ''}` : ''}
+${extraSections}
 <h2>${t('Aid received')}</h2>
 ${table(req, [
   { head: t('Case no.'), cell: (c: any) => html`<a href="/cases/${c.id}">${c.caseNo}</a>` },

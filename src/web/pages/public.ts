@@ -1,10 +1,13 @@
 import type { Router } from 'express';
+import type { AppContext } from '../../http/route';
+import { cachedPage, PUBLIC_MAX_AGE } from '../../http/conditional';
 import { apiError, callApi, fieldErrors, qs } from '../api';
 import { html } from '../html';
 import { AID_REASON, DISTRICT, label } from '../i18n';
 import { REPORT_KIND } from '../i18n-people';
 import { shanghaiDate } from '../../platform/clock';
 import { isPublicPeriod } from '../../reports';
+import { campaignNoticeSection } from './campaigns-public';
 import { csrfField, errorPage, field, fmtTime, langOf, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
 
 const pageQuery = (req: any) => ({ limit: Math.min(Number(req.query.limit) || 50, 500), cursor: typeof req.query.cursor === 'string' ? req.query.cursor : undefined });
@@ -32,7 +35,12 @@ function publicationFacts(t: (s: string) => string, lang: 'zh' | 'en', p: any) {
   return html`<dl class="facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${k === 'SHA-256' || k === t('Audit head hash') ? html`<code>${v}</code>` : v}</dd>`)}</dl>`;
 }
 
-export function publicPages(r: Router) {
+export function publicPages(r: Router, ctx: AppContext) {
+  // Anonymous pages revalidate against the audit head (src/http/conditional.ts): 304 before any API call or
+  // rendering. Private to the browser: the board holds the visitor's form token, every page the language.
+  const boardCache = cachedPage(ctx.db, (req) => ({ scope: 'private', timeBucketMs: PUBLIC_MAX_AGE * 1000, vary: [langOf(req), req.web?.csrf] }));
+  const disclosureCache = cachedPage(ctx.db, (req) => ({ scope: 'private', vary: [langOf(req), shanghaiDate()] }));
+  const verifyCache = cachedPage(ctx.db, (req) => ({ scope: 'private', vary: [langOf(req)] }));
   const noticeBoard = async (req: any, res: any, extra: { caseNo?: string; errors?: Record<string, string>; message?: string; text?: string; contact?: string; flash?: string; status?: number } = {}) => {
     const t = tr(req), lang = langOf(req);
     const out = await callApi(req, 'GET', `/public/notices${qs(pageQuery(req))}`, { token: null });
@@ -67,11 +75,12 @@ ${field({ name: 'contact', label: `${t('Contact (optional)')} (${n.caseNo})`, va
       body: html`<h1>${t('Notice board')}</h1>
 <p>${t('Cases in public notice')}. ${t('Names are masked; ID numbers, phones and addresses are never shown.')}</p>
 ${table(req, cols, items, { nextCursor: out.body.nextCursor })}
-${items.length ? html`<h2>${t('File an objection')}</h2>${items.map(objectionForm)}` : ''}`,
+${items.length ? html`<h2>${t('File an objection')}</h2>${items.map(objectionForm)}` : ''}
+${await campaignNoticeSection(req)}`,
     });
   };
 
-  r.get('/notices', (req, res) => noticeBoard(req, res, req.query.filed ? { flash: tr(req)('Objection received. Thank you.') } : {}));
+  r.get('/notices', boardCache, (req, res) => noticeBoard(req, res, req.query.filed ? { flash: tr(req)('Objection received. Thank you.') } : {}));
 
   r.post('/notices/:caseNo/objections', async (req, res) => {
     const caseNo = String(req.params.caseNo);
@@ -105,7 +114,7 @@ ${items.length ? html`<h2>${t('File an objection')}</h2>${items.map(objectionFor
     return html`<section aria-labelledby="h-pdf"><h2 id="h-pdf">${t('Disclosure PDFs (whole months, quarters or years)')}</h2>
 <ul class="pdf-links">${links.map(([text, f, to2]) => html`<li><a href="${pdfHref(f, to2, fund)}" download data-pdf-period="${f}/${to2}">${t('Aid disclosure')} · ${text} (PDF)</a></li>`)}</ul></section>`;
   };
-  r.get('/disclosures', async (req, res) => {
+  r.get('/disclosures', disclosureCache, async (req, res) => {
     const t = tr(req), lang = langOf(req);
     const from = str(req.query.from), to = str(req.query.to), fund = str(req.query.fund);
     const out = await callApi(req, 'GET', `/public/disclosures${qs({ from, to, fund, ...pageQuery(req) })}`, { token: null });
@@ -139,7 +148,7 @@ ${disclosurePdfLinks(t, from, to, fund)}`,
     });
   });
 
-  r.get('/verify', async (req, res) => {
+  r.get('/verify', verifyCache, async (req, res) => {
     const t = tr(req);
     const sha = str(req.query.sha256).toLowerCase();
     let result = html``;

@@ -1,0 +1,26 @@
+// The console's words for the household registry at scale: the bulk import of household files
+// (src/web/pages/household-imports.ts). English is the key, as in i18n.ts.
+export const ZH_REGISTRY: Record<string, string> = {
+  'Import household files': '批量导入家庭档案',
+  'Fill in the template, preview the file, then confirm. Officers import into their own district only.': '按模板填写，先预览，确认无误后导入。帮扶专干只能导入本区档案。',
+  'Download the template (.xlsx)': '下载导入模板（.xlsx）',
+  'Household file (.xlsx or CSV)': '档案文件（.xlsx 或 CSV）',
+  'CSV text': 'CSV 文本',
+  'A spreadsheet is sent as it is; CSV text shows here (UTF-8 or GBK).': '电子表格按原文件上传；CSV 文件的文本显示在此（UTF-8 或 GBK）。',
+  'File name (for the record)': '文件名（记录用）',
+  'Earlier imports': '导入记录',
+  File: '文件',
+  'Imported by, on': '导入人 · 时间',
+  'Files imported': '已导入档案',
+  Rows: '行数',
+  Row: '行',
+  'Files created': '新建档案数',
+  'Rows skipped': '跳过的行',
+  'Valid rows': '无问题的行',
+  'Rows with problems': '有问题的行',
+  'Rows of the file': '文件中的行',
+  'Showing the first rows, those with problems first.': '只显示前面的行，有问题的行排在前面。',
+  'Import all rows': '全部导入（有问题则不导入）',
+  'Import only the valid rows': '只导入无问题的行',
+  OK: '无问题',
+};
