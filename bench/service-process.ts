@@ -1,4 +1,4 @@
-// The service as operators run it (`node src/cli/run.mjs src/server`: the compiled build, no tsx), in a child
+// The service as operators run it (`npm start`: the compiled build with its heap settings, no tsx), in a child
 // process on a fresh embedded PostgreSQL in a temp folder, so a benchmark measures the service's own memory
 // (VmRSS / VmHWM of that process; PostgreSQL is its own processes and not counted) without its client's.
 import { spawn } from 'node:child_process';
@@ -30,8 +30,11 @@ export async function startServiceProcess(prefix: string, extraEnv: Record<strin
     EMBEDDED_PG_PORT: String(pgPort), AUDIT_SECRET: 'bench-audit-secret-0123456789', DATA_KEY: BENCH_DATA_KEY, ...extraEnv,
   };
   delete env.DATABASE_URL;
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, 'src/cli/run.mjs', 'src/server'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The heap settings of `npm start` (package.json), then any of BENCH_NODE_FLAGS.
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const heap = (start.match(/--max-[a-z-]+=\S+/g) ?? []).map((f) => f.replace(/\$\{SERVICE_HEAP_MB:-(\d+)\}/, (_m, d: string) => process.env.SERVICE_HEAP_MB ?? d));
+  const flags = [...heap, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const child = spawn(process.execPath, [...flags, 'src/cli/run.mjs', 'src/server'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 180_000; // the first start may build dist/
   for (;;) {

@@ -4,6 +4,7 @@
 // in the file itself, never in a log or an answer.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { Db } from '../platform/db';
@@ -51,13 +52,19 @@ export function bankFileCsv(rows: BankFileRow[]): Buffer {
 }
 
 export async function bankFileXlsx(rows: BankFileRow[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  // The streaming writer: each row is written out as it is added, not kept as a workbook model (10,000 lines).
+  const chunks: Buffer[] = [];
+  const out = new PassThrough();
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   const ws = wb.addWorksheet('代发');
   ws.columns = [{ width: 8 }, { width: 26, style: { numFmt: '@' } }, { width: 16 }, { width: 28 }, { width: 14, style: { numFmt: '0.00' } }, { width: 40 }];
-  ws.addRow([...BANK_FILE_HEADER]);
+  ws.addRow([...BANK_FILE_HEADER]).commit();
   // Account numbers as text (a number would lose digits); amounts as numbers of two decimals.
-  for (const r of rows) ws.addRow([r.seq, r.accountNo, r.accountName, r.bankName, Number(r.amount), r.memo]);
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  for (const r of rows) ws.addRow([r.seq, r.accountNo, r.accountName, r.bankName, Number(r.amount), r.memo]).commit();
+  ws.commit();
+  await wb.commit();
+  return Buffer.concat(chunks);
 }
 
 export interface BankFile {

@@ -323,14 +323,22 @@ export async function listPeriods(db: Db, q: { year?: number; limit: number; cur
 
 // ───────────────────────────── contracts for other domains ─────────────────────────────
 
-/** Aid paid (debits of 2209 tagged with the household), per household. */
+/**
+ * Aid paid to each household: the money that left cash and bank (1001/1002) on relief entries tagged with the
+ * household, net of what came back (a bank's returned transfer, a reversal). One rule for case-by-case aid
+ * (its payment: Dr 2209 / Cr 1002) and campaigns (Dr 5101 / Cr 1002, a returned line Dr 1002 / Cr 2209, paid
+ * again Dr 2209 / Cr 1002); loans are not relief and are not counted.
+ */
 export async function aidPaidByHousehold(db: Db, householdIds: number[], from?: string, to?: string): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (!householdIds.length) return out;
-  const q = db('journal_lines').select('household_id', db.raw('sum(debit) - 0 AS paid')).where('account', AID_PAYABLE).whereIn('household_id', householdIds).where('debit', '>', 0).groupBy('household_id');
-  if (from) q.where('date', '>=', from);
-  if (to) q.where('date', '<=', to);
-  for (const r of await q) out.set(Number(r.household_id), money(r.paid));
+  const q = db('journal_lines as l').join('journal_entries as e', 'e.id', 'l.entry_id')
+    .select('l.household_id', db.raw('sum(l.credit) - sum(l.debit) AS paid'))
+    .whereIn('l.account', [CASH, BANK]).whereIn('l.household_id', householdIds).whereIn('e.source', ['aid', 'reversal'])
+    .groupBy('l.household_id');
+  if (from) q.where('l.date', '>=', from);
+  if (to) q.where('l.date', '<=', to);
+  for (const r of await q) if (new Decimal(r.paid).gt(0)) out.set(Number(r.household_id), money(r.paid));
   return out;
 }
 

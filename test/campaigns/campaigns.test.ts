@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import { api, auditSeq, errorCode, userToken } from '../support/api';
 import { testService } from '../support/env';
 import { amountFor } from '../../src/campaigns';
+import { aidPaidByHousehold } from '../../src/ledger';
 import { paymentTestHooks } from '../../src/campaigns/service';
 import { accountNo, allLines, createCampaign, db, funds, household, ok, payableCampaign, people, today, waitPayable } from './support';
 
@@ -259,6 +260,8 @@ describe('campaigns (两节送温暖)', function () {
     expect(progress.lines.returned).to.equal(1);
     expect(progress.status).to.equal('paying');
     expect(progress.byDistrict.map((d: any) => d.district)).to.include.members(['FS', 'TZ']);
+    // The household's aid received counts money that reached it: nothing while the transfer is back.
+    expect((await aidPaidByHousehold(db(), [h.deepBig!.id])).get(h.deepBig!.id)).to.equal(undefined);
     // Importing the same file again changes nothing.
     const twice = await ok('POST', `/campaigns/${roll.id}/bank-results`, p.finance.token, { format: 'csv', content: result });
     expect([twice.returned, twice.confirmed]).to.deep.equal([0, 0]);
@@ -270,6 +273,7 @@ describe('campaigns (两节送温暖)', function () {
     expect(deepLedger.filter((l) => l.account === '5101')).to.have.length(1);
     expect(deepLedger.filter((l) => l.account === '1002' && l.credit === '1000.00')).to.have.length(2);
     expect((await ok('GET', `/campaigns/${roll.id}/progress`, p.city.token)).lines.returned).to.equal(0);
+    expect((await aidPaidByHousehold(db(), [h.deepBig!.id])).get(h.deepBig!.id)).to.equal('1000.00');
   });
 
   it('the bank account: full for the district’s officers only, masked for others, never public, never in the audit log', async () => {
