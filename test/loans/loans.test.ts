@@ -228,6 +228,31 @@ describe('start-up micro-loans (API, real PostgreSQL)', () => {
     expect(v.ledger.ok, JSON.stringify(v.ledger.firstBadEntry)).to.equal(true);
   });
 
+  it('takes a repayment from a bank statement line: recorded, posted and matched in one step, the line used once', async () => {
+    const { code, fund } = await pilotUnit('100000.00');
+    const id = await disbursed(code, '5000.00', addDays(today, -40));
+    const st = await api('POST', '/bank-statements', {
+      token: finance,
+      body: { fund, periodFrom: addDays(today, -2), periodTo: today, openingBalance: '0.00', closingBalance: '300.00', format: 'csv',
+        content: `date,amount,description,reference\n${today},300.00,贷款还款 张创业,REPAY-${id}\n` },
+    });
+    expect(st.status, st.text).to.equal(201);
+    const lineId = (await api('GET', `/bank-statements/${st.body.id}`, { token: finance })).body.lines.items[0].id as number;
+    const seqBefore = await auditSeq();
+    const r = await api('POST', `/loans/${id}/repayments/from-statement`, { token: finance, body: { statementLineId: lineId }, headers: { 'Idempotency-Key': uniq('s') } });
+    expect(r.status, r.text).to.equal(201);
+    expect(new Decimal(r.body.penalty).plus(r.body.interest).plus(r.body.principal).toFixed(2)).to.equal('300.00');
+    const line = (await api('GET', `/bank-statements/${st.body.id}`, { token: finance })).body.lines.items[0];
+    expect(line.matchId, 'the statement line is matched to the repayment’s bank line').to.be.a('number');
+    expect(await auditSeq()).to.be.greaterThan(seqBefore);
+    // The same line again, for this loan or another: refused, nothing written.
+    const again = await api('POST', `/loans/${id}/repayments/from-statement`, { token: finance, body: { statementLineId: lineId } });
+    expect(again.status).to.equal(409);
+    expect(errorCode(again)).to.equal('already_matched');
+    expect(errorCode(await api('POST', `/loans/${id}/repayments/from-statement`, { token: officer, body: { statementLineId: lineId } }))).to.equal('forbidden');
+    expect((await api('POST', `/loans/${id}/repayments/from-statement`, { token: finance, body: { statementLineId: 2147483000 } })).status).to.equal(404);
+  });
+
   it('restructures with two approvers: overdue interest capitalised, a new schedule, the ledger still balanced', async () => {
     const { code, fund } = await pilotUnit('100000.00');
     const id = await disbursed(code, '6000.00', addDays(today, -75));
