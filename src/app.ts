@@ -13,7 +13,7 @@ import { auditHead } from './audit';
 import { authenticate } from './auth';
 import { registeredRoutes, type AppContext } from './http/route';
 import { buildOpenApi } from './http/openapi';
-import { domainRouters, LARGE_BODY_PATHS } from './domains';
+import { domainRouters, LARGE_BODY_PATHS, RAW_BODY_PATHS } from './domains';
 import { webRouter } from './web';
 
 const require = createRequire(import.meta.url);
@@ -101,7 +101,8 @@ export function createApp(ctx: AppContext, state: ServiceState = { stopping: fal
 
   // A 20 MB statement file (MAX_FILE_CHARS) sent as base64 is about 26.7 MB of JSON.
   for (const p of LARGE_BODY_PATHS) app.use(`/api/v1${p}`, express.json({ limit: '28mb' }));
-  app.use(express.json({ limit: ctx.config.bodyLimit }));
+  const json = express.json({ limit: ctx.config.bodyLimit });
+  app.use((req, res, next) => (req.method === 'POST' && RAW_BODY_PATHS.some((p) => req.path === `/api/v1${p}`) ? next() : json(req, res, next)));
   app.use('/api/v1', authenticate(ctx.db));
   for (const router of domainRouters(ctx)) app.use('/api/v1', router);
 

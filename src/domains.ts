@@ -19,3 +19,6 @@ export function domainRouters(ctx: AppContext): Router[] {
 
 /** Routes whose bodies may be larger than BODY_LIMIT (imported files). */
 export const LARGE_BODY_PATHS: string[] = ['/households/imports', '/bank-statements', '/campaigns/:id/bank-results'];
+
+/** Uploads whose body is the file itself, streamed by the route: never read as JSON, whatever Content-Type says. */
+export const RAW_BODY_PATHS: string[] = ['/documents'];

@@ -9,7 +9,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { Db } from '../platform/db';
 import { shanghaiDate } from '../platform/clock';
-import { badRequest, invalidState } from '../platform/errors';
+import { badRequest, unprocessable } from '../platform/errors';
 import { Decimal, money, sum } from '../platform/money';
 import type { SessionUser } from '../auth';
 import type { PostingBatcher } from '../ledger';
@@ -23,6 +23,7 @@ export const BANK_FILE_HEADER = ['序号', '收款账号', '收款户名', '开�
 
 export interface BankFileRow {
   seq: number;
+  lineNo: number;
   accountNo: string;
   accountName: string;
   bankName: string;
@@ -39,9 +40,31 @@ async function bankFileRows(db: Db, c: CampaignRow): Promise<BankFileRow[]> {
     const a = accounts.get(l.household_id);
     // An account removed after payment: the line stays out of the file (the result import never sees it; pay it in cash after a return by hand).
     if (!a) continue;
-    rows.push({ seq: rows.length + 1, accountNo: a.accountNo, accountName: a.accountName, bankName: a.bankName, amount: money(l.amount), memo: `${lineRef(c.id, l.line_no)} ${c.name}`.slice(0, 40) });
+    // By code points (never half a surrogate pair); the memo drops what GBK cannot hold (the reference is plain ASCII).
+    const full = `${lineRef(c.id, l.line_no)} ${c.name}`;
+    const memo = Array.from(full).filter((ch, i) => i < 60 && (ch.charCodeAt(0) < 0x80 || gbkSafe(ch))).slice(0, 40).join('');
+    rows.push({ seq: rows.length + 1, lineNo: l.line_no, accountNo: a.accountNo, accountName: a.accountName, bankName: a.bankName, amount: money(l.amount), memo });
   }
   return rows;
+}
+
+/** GBK holds the text as it is (iconv-lite writes "?" for what it cannot, silently). */
+const gbkSafe = (v: string) => iconv.decode(iconv.encode(v, 'gbk'), 'gbk') === v;
+
+/**
+ * A name the GBK file cannot hold would reach the bank as "?" (the transfer fails on the payee name, or worse):
+ * refused, naming the lines (never an account), so the file is taken as XLSX or the name corrected first.
+ */
+function assertGbk(rows: BankFileRow[]) {
+  const bad: { lineNo: number; field: string }[] = [];
+  for (const r of rows) {
+    if (!gbkSafe(r.accountName)) bad.push({ lineNo: r.lineNo, field: '收款户名' });
+    if (!gbkSafe(r.bankName)) bad.push({ lineNo: r.lineNo, field: '开户行' });
+  }
+  if (bad.length) {
+    throw unprocessable('not_gbk_encodable', `${bad.length} field(s) of the file cannot be written in GBK (a rare character): take the file as XLSX, or correct the account's name`, { lines: bad.slice(0, 200) })
+      .zh(`代发文件有 ${bad.length} 处（生僻字）无法用 GBK 编码：请导出 XLSX 格式，或先更正账户户名（第 ${bad.slice(0, 10).map((b) => b.lineNo).join('、')} 行）`);
+  }
 }
 
 const csvCell = (v: string) => (/[",\r\n]/.test(v) || /^[=+\-@]/.test(v) ? `"${v.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : v);
@@ -82,6 +105,7 @@ export async function exportBankFile(db: Knex, user: SessionUser, id: number, fo
     const refusal = await campaignWorkflow.check(trx, c, 'export_bank_file', user);
     if (refusal) throw refusal;
     const rows = await bankFileRows(trx, c);
+    if (format === 'csv') assertGbk(rows);
     const body = format === 'csv' ? bankFileCsv(rows) : await bankFileXlsx(rows);
     const total = money(sum(rows.map((r) => r.amount)));
     const sha256 = crypto.createHash('sha256').update(body).digest('hex');
@@ -244,7 +268,7 @@ export async function importBankResult(db: Knex, batcher: PostingBatcher, user: 
       if (r.ok) succeeded.push(line);
       else failed.push({ line, reason: r.reason });
     }
-    if (!failed.length && !succeeded.length && !skipped) throw invalidState('the result file has no line').zh('结果文件没有明细');
+    if (!failed.length && !succeeded.length && !skipped) throw rowError(2, 'the file has a header and no line');
     return { c, failed, succeeded, skipped };
   });
 

@@ -19,6 +19,15 @@ export interface RollSettings {
 
 const OVER_QUOTA = '超出本区名额 over the district quota';
 
+/** The books hold NUMERIC(18,2): a roll total above this cannot be recorded, approved or paid. */
+const MAX_TOTAL = new Decimal('9999999999999999.99');
+function assertTotalFits(total: Decimal.Value) {
+  if (new Decimal(total).gt(MAX_TOTAL)) {
+    throw unprocessable('amount_out_of_range', `the roll total ${new Decimal(total).toFixed(2)} is above ${MAX_TOTAL.toFixed(2)}, the most the books can record`, { total: new Decimal(total).toFixed(2), max: MAX_TOTAL.toFixed(2) })
+      .zh(`名单总额 ${new Decimal(total).toFixed(2)} 元超出账簿可记录的上限，请降低金额或封顶`);
+  }
+}
+
 export async function lockCampaign(trx: Knex.Transaction, user: SessionUser | undefined, id: number): Promise<CampaignRow> {
   const raw = await trx('campaigns').where({ id }).forUpdate().first();
   if (!raw) throw notFound(`campaign ${id}`);
@@ -167,6 +176,7 @@ export async function buildRoll(trx: Knex.Transaction, user: SessionUser, id: nu
   for (const l of existing) if (wanted.has(l.household_id)) after.set(l.id, { status: l.status, amount: l.amount });
   for (const u of updates) after.set(u.id as number, { status: u.status as string, amount: u.amount as string });
   const includedAmounts = [...after.values(), ...inserts.map((i) => ({ status: i.status as string, amount: i.amount as string }))].filter((l) => l.status === 'included').map((l) => l.amount);
+  assertTotalFits(sum(includedAmounts));
   const result: RollDiff = {
     lines: after.size + inserts.length, included: includedAmounts.length, total: money(sum(includedAmounts)),
     added, removed: gone.length, amountChanged: changed, changes: diff,
@@ -234,6 +244,10 @@ export async function reviewLine(trx: Knex.Transaction, user: SessionUser, id: n
     patch.amount = amount;
   }
   await trx('campaign_lines').where({ id: line.id }).update(patch);
+  if (patch.status === 'included' || patch.amount !== undefined) {
+    // Summed in the database (unbounded numeric): an inclusion or adjustment may not push the total off the books.
+    assertTotalFits((await trx('campaign_lines').where({ campaign_id: c.id, status: 'included' }).sum<{ s: string | null }[]>('amount as s'))[0]!.s ?? 0);
+  }
   await campaignWorkflow.apply(trx, c, 'review_line', user, {
     note: `line ${lineNo} ${input.action}: ${input.reason}`,
     amount: input.action === 'adjust' ? input.amount : null,

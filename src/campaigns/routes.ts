@@ -127,7 +127,7 @@ export function campaignRoutes(app: AppContext) {
     summary: 'Pay one unpaid or returned line in cash (the payable settled from 1001); the line is confirmed',
     params: Joi.object({ id, lineNo }),
     body: Joi.object({ date: dateSchema(), note: reason.required() }),
-    handler: async ({ user, params, body }) => ({ status: 200, body: await payLineInCash(app.db, batcher, user!, params.id, params.lineNo, body) }),
+    handler: async ({ user, params, body, idempotency }) => payLineInCash(app.db, batcher, user!, params.id, params.lineNo, body, idempotency),
   });
   defineRoute<unknown, { format: 'csv' | 'xlsx' }, { id: number }>(r, app, {
     method: 'get', path: '/campaigns/:id/bank-file', tag: 'campaigns', access: ['finance'], produces: 'text/csv',

@@ -153,15 +153,21 @@ export async function submitCampaign(trx: Knex.Transaction, user: SessionUser, i
   await campaignWorkflow.apply(trx, c, 'submit', user, { note, amount: t.total, publicExtra: { lines: t.included, total: t.total } });
 }
 
+/** A city-wide roll is approved (so also sent back or cancelled) at the city level: a district approver only approves their district's. */
+function assertCityLevel(user: SessionUser, c: CampaignRow) {
+  if (!c.district && user.district) throw forbidden('a city-wide campaign is sent back or cancelled by city-level staff').zh('全市活动只能由市级人员退回或取消');
+}
+
 export async function sendBackCampaign(trx: Knex.Transaction, user: SessionUser, id: number, note: string) {
   const c = await lockCampaign(trx, user, id);
+  assertCityLevel(user, c);
   // A send-back undoes any first approval: the roll may change before it comes back.
   await campaignWorkflow.apply(trx, c, 'send_back', user, { note, before: () => trx('campaign_approvals').where({ campaign_id: id }).delete().then(() => undefined) });
 }
 
 export async function cancelCampaign(trx: Knex.Transaction, user: SessionUser, id: number, note: string) {
   const c = await lockCampaign(trx, user, id);
-  if (!user.roles.includes('approver')) assertMaker(user, c);
+  assertCityLevel(user, c);
   await campaignWorkflow.apply(trx, c, 'cancel', user, { note });
 }
 
@@ -291,13 +297,21 @@ const CAMPAIGN_KEY_USER = 0;
 export const PAYMENT_CHUNK = 500;
 
 /** Test hook: make a payment run stop (as a crash would) once this many lines are posted, before they are marked paid. */
-export const paymentTestHooks: { crashAfterPostedLines: number | null; chunkSize: number | null } = { crashAfterPostedLines: null, chunkSize: null };
+export const paymentTestHooks: { crashAfterPostedLines: number | null; chunkSize: number | null; beforeChunk: ((index: number) => Promise<void>) | null } = {
+  crashAfterPostedLines: null, chunkSize: null, beforeChunk: null,
+};
 
 const running = new Set<number>();
 
+/**
+ * A bank payment and a cash payment of the same attempt share one key (with different bodies): whichever commits
+ * first holds it and the other is refused by the ledger's idempotency check, so no two instances can settle a
+ * line twice, even between a run's posting and its marking of the lines.
+ */
 function lineClaim(c: CampaignRow, l: LineRow, kind: 'pay' | 'return' | 'cash'): IdempotencyClaim {
+  const slot = kind === 'return' ? 'return' : 'settle';
   return claimOf({
-    userId: CAMPAIGN_KEY_USER, key: `campaign:${c.id}:line:${l.id}:${l.pay_attempt}:${kind}`, method: 'post', path: 'campaign-line',
+    userId: CAMPAIGN_KEY_USER, key: `campaign:${c.id}:line:${l.id}:${l.pay_attempt}:${slot}`, method: 'post', path: 'campaign-line',
     body: { campaignId: c.id, lineId: l.id, attempt: l.pay_attempt, kind, amount: money(l.amount), fund: l.fund },
   });
 }
@@ -384,6 +398,33 @@ export interface PaymentSummary {
   entries: string[];
 }
 
+/** The committed answer of a request's own Idempotency-Key, if it was used before. */
+async function priorAnswer(db: Knex, claim: IdempotencyClaim | undefined): Promise<WriteResult | null> {
+  if (!claim) return null;
+  const prior = await db('idempotency_keys').where({ user_id: claim.userId, key: claim.key }).whereNotNull('response_status').first();
+  if (!prior) return null;
+  if (prior.request_hash !== claim.requestHash) throw conflict('idempotency_conflict', 'this idempotency key was already used with a different request', { key: claim.key });
+  return { status: prior.response_status, body: prior.response_body };
+}
+
+/** Stores the answer under the request's key in the transaction that commits the work (a concurrent twin gets the first answer). */
+async function keepAnswer(trx: Knex.Transaction, claim: IdempotencyClaim | undefined, result: WriteResult): Promise<WriteResult> {
+  if (!claim) return result;
+  const [o] = await claimKeys(trx, [claim]);
+  if (!o!.claimed) {
+    if ('error' in o!) throw o.error;
+    return o!.replay;
+  }
+  await finishClaims(trx, [{ claim, result }]);
+  return result;
+}
+
+/** One money-moving operation per campaign at a time in this process (a quick 409); across instances the lines' shared keys decide (lineClaim). */
+function startMoving(id: number) {
+  if (running.has(id)) throw conflict('payment_running', `a payment of campaign ${id} is in progress`).zh('该活动正在发放中，请稍后再试');
+  running.add(id);
+}
+
 /**
  * POST /campaigns/:id/payments: every unpaid (or returned) included line with a bank account, through the
  * ledger's batch path, one entry per household, in chunks. The fund check comes first (409, nothing written).
@@ -391,15 +432,9 @@ export interface PaymentSummary {
  * the two is finished by the next run, which gets the posted entries back from their keys.
  */
 export async function payCampaign(db: Knex, batcher: PostingBatcher, user: SessionUser, id: number, input: { date?: string }, claim?: IdempotencyClaim): Promise<WriteResult> {
-  if (claim) {
-    const prior = await db('idempotency_keys').where({ user_id: claim.userId, key: claim.key }).whereNotNull('response_status').first();
-    if (prior) {
-      if (prior.request_hash !== claim.requestHash) throw conflict('idempotency_conflict', 'this idempotency key was already used with a different request', { key: claim.key });
-      return { status: prior.response_status, body: prior.response_body };
-    }
-  }
-  if (running.has(id)) throw conflict('payment_running', `a payment run of campaign ${id} is in progress`).zh('该活动正在发放中，请稍后再试');
-  running.add(id);
+  const prior = await priorAnswer(db, claim);
+  if (prior) return prior;
+  startMoving(id);
   try {
     const date = input.date ?? shanghaiDate();
     // Check, outside the postings: state, who, notice; the lines; the funds. Nothing written if refused.
@@ -420,6 +455,7 @@ export async function payCampaign(db: Knex, batcher: PostingBatcher, user: Sessi
     const chunk = paymentTestHooks.chunkSize ?? PAYMENT_CHUNK;
     for (let i = 0; i < lines.length; i += chunk) {
       const part = lines.slice(i, i + chunk);
+      if (paymentTestHooks.beforeChunk) await paymentTestHooks.beforeChunk(i / chunk);
       const posted = await postLines(batcher, user.username, c, part, (l) => paymentEntry(c, l, date, 'bank'), 'pay');
       if (paymentTestHooks.crashAfterPostedLines !== null && paid + part.length >= paymentTestHooks.crashAfterPostedLines) {
         throw new Error('simulated crash after posting, before marking the lines paid (test hook)');
@@ -449,16 +485,7 @@ export async function payCampaign(db: Knex, batcher: PostingBatcher, user: Sessi
         await campaignWorkflow.apply(trx, locked, step, user, { amount: money(amount), note: `${paid} lines paid, ${open} open`, publicExtra: { paidNow: paid, amount: money(amount), open } });
       }
       const body: PaymentSummary = { campaignId: id, status: open === 0 ? 'paid' : 'paying', paidNow: paid, amountNow: money(amount), withoutBankAccount: without, entries: entries.slice(0, 1000) };
-      const result = { status: 200, body };
-      if (claim) {
-        const [o] = await claimKeys(trx, [claim]);
-        if (!o!.claimed) {
-          if ('error' in o!) throw o.error;
-          return o!.replay;
-        }
-        await finishClaims(trx, [{ claim, result }]);
-      }
-      return result;
+      return keepAnswer(trx, claim, { status: 200, body });
     });
     return status;
   } finally {
@@ -467,7 +494,18 @@ export async function payCampaign(db: Knex, batcher: PostingBatcher, user: Sessi
 }
 
 /** A returned (or never transferred) line paid in cash: the payable settled from 1001; the line is confirmed. */
-export async function payLineInCash(db: Knex, batcher: PostingBatcher, user: SessionUser, id: number, lineNo: number, input: { date?: string; note: string }) {
+export async function payLineInCash(db: Knex, batcher: PostingBatcher, user: SessionUser, id: number, lineNo: number, input: { date?: string; note: string }, claim?: IdempotencyClaim): Promise<WriteResult> {
+  const prior = await priorAnswer(db, claim);
+  if (prior) return prior;
+  startMoving(id);
+  try {
+    return await cashLine(db, batcher, user, id, lineNo, input, claim);
+  } finally {
+    running.delete(id);
+  }
+}
+
+async function cashLine(db: Knex, batcher: PostingBatcher, user: SessionUser, id: number, lineNo: number, input: { date?: string; note: string }, claim?: IdempotencyClaim): Promise<WriteResult> {
   const date = input.date ?? shanghaiDate();
   const { c, line } = await db.transaction(async (trx) => {
     const c = await lockCampaign(trx, user, id);
@@ -484,13 +522,13 @@ export async function payLineInCash(db: Knex, batcher: PostingBatcher, user: Ses
     return { c, line };
   });
   const [posted] = await postLines(batcher, user.username, c, [line], (l) => paymentEntry(c, l, date, 'cash'), 'cash');
-  await db.transaction(async (trx) => {
+  return db.transaction(async (trx) => {
     const locked = await lockCampaign(trx, user, id);
     await trx('campaign_lines').where({ id: line.id }).whereIn('pay_state', ['unpaid', 'returned'])
       .update({ pay_state: 'confirmed', pay_method: 'cash', entry_id: posted!.id, entry_number: posted!.number, paid_date: date, bank_reason: line.bank_reason });
     await campaignWorkflow.apply(trx, locked, 'pay_cash', user, { amount: money(line.amount), note: input.note, publicExtra: { lineNo, district: line.district, entry: posted!.number } });
+    return keepAnswer(trx, claim, { status: 200, body: { campaignId: id, lineNo, payState: 'confirmed', entryNumber: posted!.number } });
   });
-  return { campaignId: id, lineNo, payState: 'confirmed', entryNumber: posted!.number };
 }
 
 // ---------------------------------------------------------------------------------------------- progress

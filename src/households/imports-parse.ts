@@ -104,7 +104,7 @@ export const englishHeader = (c: ColumnSpec) => `${c.en} (${c.key})`;
 
 interface Table {
   sheet: string;
-  rows: { line: number; cells: string[] }[];
+  rows: { line: number; cells: string[]; longNumbers?: number[] }[];
 }
 
 /** Column positions of a table: the first of its first 10 rows naming the required columns. */
@@ -239,10 +239,18 @@ export function parseImportFile(bytes: Buffer, opts: { encoding?: 'utf-8' | 'gbk
     const get = (key: string) => cell(r.cells, head.cols, key);
     const problems: ImportProblem[] = [];
     const bad = (key: string, message: string, messageZh: string) => problems.push(problem(main.sheet, r.line, zhOf(HOUSEHOLD_COLUMNS, key), key, message, messageZh));
-    const idNumber = normalizeIdNumber(get('idNumber'));
+    // Full-width digits, spaces and ｘ as Chinese input methods type them become the 18 plain characters.
+    let idNumber = normalizeIdNumber(get('idNumber').normalize('NFKC'));
     // Required cells missing are the schema's to report (imports.ts); here only what text cannot become.
     const input: Partial<HouseholdInput> = {};
     for (const k of ['headName', 'phone', 'unionOrg', 'address', 'notes'] as const) if (get(k) !== '') input[k] = get(k);
+    const idCol = head.cols.get('idNumber');
+    if ((idCol !== undefined && r.longNumbers?.includes(idCol)) || /^\d+(\.\d+)?E\+?\d+$/.test(idNumber)) {
+      // A number cell keeps 15 digits: the rounded number may even pass the check, so it is never taken.
+      bad('idNumber', `the ID number was stored as a number ("${idNumber.slice(0, 24)}"), which keeps only 15 digits, so its last digits are lost: format the column as text and type the number again`,
+        `身份证号被存成了数字（“${idNumber.slice(0, 24)}”），表格只保留 15 位，末几位已丢失：请把该列设为“文本”格式后重新输入`);
+      idNumber = '';
+    }
     if (idNumber) input.idNumber = idNumber;
     const district = get('district');
     if (district) {
@@ -298,7 +306,7 @@ export function parseImportFile(bytes: Buffer, opts: { encoding?: 'utf-8' | 'gbk
       if (r.cells.every((c) => c.trim() === '')) continue;
       const get = (key: string) => cell(r.cells, mh.cols, key);
       const where = (key: string) => zhOf(MEMBER_COLUMNS, key);
-      const headId = normalizeIdNumber(get('headIdNumber'));
+      const headId = normalizeIdNumber(get('headIdNumber').normalize('NFKC'));
       const owner = byIdNumber.get(headId);
       if (!owner) {
         fileProblems.push(problem(memberSheet.sheet, r.line, where('headIdNumber'), 'headIdNumber',

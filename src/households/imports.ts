@@ -28,6 +28,9 @@ const IMPORTERS = ['officer', 'admin'] as const;
 const VIEWERS = ['officer', 'admin', 'auditor'] as const;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const BATCH = 1000;
+/** Base64 with or without padding, checked without a backtracking regex (a 28 MB string would overflow its stack). */
+const isBase64 = (t: string) => t.length > 0 && t.length % 4 !== 1 && !/[^A-Za-z0-9+/=]/.test(t)
+  && (!t.includes('=') || (t.length % 4 === 0 && t.indexOf('=') >= t.length - 2));
 
 export interface ImportBody {
   contentBase64: string;
@@ -200,7 +203,8 @@ export async function importHouseholds(trx: Knex.Transaction, actor: SessionUser
     const batch = valid.slice(i, i + BATCH).map((r) => ({ row: r.row, input: r.input!, stored: newHouseholdRow(actor, r.input!, r.input!.idNumber, keyedHash(r.input!.idNumber), now) }));
     let ids: { id: number; id_number_hash: string }[];
     try {
-      ids = await trx('households').insert(batch.map((b) => b.stored)).returning(['id', 'id_number_hash']);
+      // In a savepoint: after a unique violation the transaction must still answer the look-up below.
+      ids = await trx.transaction((sp) => sp('households').insert(batch.map((b) => b.stored)).returning(['id', 'id_number_hash']));
     } catch (e) {
       // Another request filed one of these numbers since the check: the same 409 as a single create.
       if ((e as { code?: string }).code === '23505') {
@@ -297,8 +301,11 @@ export function importRoutes(r: Router, app: AppContext) {
     method: 'post', path: '/households/imports', tag: 'households', access: IMPORTERS, write: true, ownTransaction: true, status: 201,
     summary: 'Bulk import of household files from an .xlsx (the template) or CSV (UTF-8 with or without BOM, or GBK; detected) as contentBase64. dryRun: true previews every row with its problems by row and column, storing nothing (200). Otherwise imports all rows, or 422 import_has_problems and nothing stored; onlyValid: true imports the valid rows only (201 {importId, created, skipped}). Officers import into their own district only. More rows than HOUSEHOLD_IMPORT_MAX_ROWS or a file over 10 MB: 413',
     body: Joi.object({
-      contentBase64: Joi.string().min(1).max(28_000_000) // a larger file is the service's 413, not a 400
-        .base64({ paddingRequired: false }).required(),
+      // Line breaks are dropped first (`base64` and mail programs wrap at 76); a larger file is the service's 413.
+      contentBase64: Joi.string().min(1).max(28_000_000).custom((v: string, h) => {
+        const t = v.replace(/[ \t\r\n]+/g, '');
+        return isBase64(t) ? t : h.error('string.base64');
+      }).required(),
       fileName: Joi.string().max(200).pattern(/^[^\u0000-\u001f]*$/),
       encoding: Joi.string().valid('utf-8', 'gbk'),
       dryRun: Joi.boolean().strict(),
@@ -307,8 +314,16 @@ export function importRoutes(r: Router, app: AppContext) {
     handler: async ({ user, body }) => {
       const checked = await checkImportFile(app.db, user!, body, app.config.householdImportMaxRows);
       if (body.dryRun) return { status: 200, body: previewOf(checked, body.fileName ?? null) };
-      const out = await app.db.transaction((trx) => importHouseholds(trx, user!, body, checked));
-      return { status: 201, body: out };
+      // Two imports sharing ID numbers may deadlock on the unique index: the loser rolled back whole, so it is
+      // run again (its check is then the single create's 409 duplicate_household).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const out = await app.db.transaction((trx) => importHouseholds(trx, user!, body, checked));
+          return { status: 201, body: out };
+        } catch (e) {
+          if (attempt >= 3 || !['40P01', '40001'].includes((e as { code?: string }).code ?? '')) throw e;
+        }
+      }
     },
   });
   defineRoute<unknown, { limit: number; cursor?: string }>(r, app, {

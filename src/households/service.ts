@@ -221,7 +221,8 @@ export async function createHousehold(trx: Knex.Transaction, actor: SessionUser,
   const now = clock.now();
   let row: HouseholdRow;
   try {
-    row = decodeHousehold((await trx('households').insert(newHouseholdRow(actor, input, idNumber, hash, now)).returning('*'))[0]);
+    // In a savepoint: after a unique violation (a concurrent create) the transaction must still answer the 409's look-up.
+    row = decodeHousehold((await trx.transaction((sp) => sp('households').insert(newHouseholdRow(actor, input, idNumber, hash, now)).returning('*')))[0]);
   } catch (e) {
     if (isUniqueViolation(e)) await assertNoActiveFile(trx, actor, hash);
     throw e;
@@ -397,7 +398,7 @@ export async function updateHousehold(trx: Knex.Transaction, actor: SessionUser,
   patch.updated_at = clock.now();
   let updated: HouseholdRow;
   try {
-    updated = decodeHousehold((await trx('households').where({ id }).update(patch).returning('*'))[0]);
+    updated = decodeHousehold((await trx.transaction((sp) => sp('households').where({ id }).update(patch).returning('*')))[0]); // savepoint, as in create
   } catch (e) {
     if (isUniqueViolation(e) && patch.id_number_hash) await assertNoActiveFile(trx, actor, patch.id_number_hash as string, id);
     throw e;

@@ -3,7 +3,7 @@ import Joi from 'joi';
 import type { Knex } from 'knex';
 import type { Db } from '../platform/db';
 import { addDays, clock, dateSchema, shanghaiDate } from '../platform/clock';
-import { invalidState, notFound, unprocessable } from '../platform/errors';
+import { badRequest, invalidState, notFound, unprocessable } from '../platform/errors';
 import { decryptPersonal, encryptPersonal } from '../platform/personal-data';
 import { intCursor, pageQuery, type Page } from '../platform/paging';
 import { type Raw, str, strOrNull, date as toDate, dateOrNull } from '../platform/rows';
@@ -78,6 +78,12 @@ export async function recordVisit(trx: Knex.Transaction, actor: SessionUser, hou
   const today = shanghaiDate();
   if (input.date > today) {
     throw unprocessable('future_date', `the visit date ${input.date} is later than today (${today}, Asia/Shanghai)`, { date: input.date, today }).zh(`走访日期 ${input.date} 晚于今天 ${today}`);
+  }
+  // A follow-up is something to do after the visit: one due before it is a typing mistake.
+  const early = (input.followUps ?? []).map((f, i) => ({ f, i })).filter(({ f }) => f.dueDate < input.date);
+  if (early.length) {
+    throw badRequest(`a follow-up may not be due before the visit (${input.date})`, early.map(({ f, i }) => ({ in: 'body', path: `followUps.${i}.dueDate`, message: `"followUps[${i}].dueDate" ${f.dueDate} is before the visit date ${input.date}` })))
+      .zh(`跟进事项的完成期限不能早于走访日期 ${input.date}`);
   }
   const { health, ...clear } = input.findings;
   const [v] = (await trx('household_visits').insert({

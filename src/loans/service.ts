@@ -187,9 +187,12 @@ export async function createApplication(trx: Knex.Transaction, user: SessionUser
     throw badRequest(`the term is ${product.grace_months + 1} to ${product.term_months} months for product ${product.code}`, [{ in: 'body', path: 'termMonths', message: `must be ${product.grace_months + 1} to ${product.term_months}` }]);
   }
   const idNumber = checkedId(input.borrower.idNumber, 'borrower.idNumber');
+  const seen = new Set<string>();
   const guarantors: Guarantor[] = input.guarantors.map((g, i) => {
     const gid = checkedId(g.idNumber, `guarantors.${i}.idNumber`);
     if (gid === idNumber) throw badRequest('a borrower cannot be their own guarantor', [{ in: 'body', path: `guarantors.${i}.idNumber`, message: 'same as the borrower' }]);
+    if (seen.has(gid)) throw badRequest('the same guarantor is given twice', [{ in: 'body', path: `guarantors.${i}.idNumber`, message: 'same as an earlier guarantor' }]);
+    seen.add(gid);
     return { maskedName: maskName(g.name), nameSealed: encryptPersonal(g.name), idNumberSealed: encryptPersonal(gid), relation: g.relation ?? null };
   });
   if (input.householdId !== undefined) {
@@ -197,6 +200,8 @@ export async function createApplication(trx: Knex.Transaction, user: SessionUser
     if (!h || !inScope(user, h.district)) throw badRequest(`household ${input.householdId} does not exist`, [{ in: 'body', path: 'householdId', message: 'no such household' }]);
   }
   const hash = keyedHash(idNumber);
+  // Two applications for one worker at once: the second waits here until the first commits, then sees it.
+  await trx.raw('SELECT pg_advisory_xact_lock(7320, hashtext(?))', [hash]);
   const open = await trx('loans').where({ id_number_hash: hash }).whereIn('status', OPEN_STATUSES).first('id');
   if (open) throw conflict('duplicate_loan', 'this worker already has an open loan or application').zh('该职工已有未结清的贷款或在办申请');
   const [counter] = await trx.raw(
@@ -245,7 +250,8 @@ async function unitCommitted(trx: Knex.Transaction, l: LoanRow) {
 export async function approveLoan(trx: Knex.Transaction, user: SessionUser, id: number, input: { approvedAmount: string; note?: string }, settings: LoanSettings) {
   const l = await lockLoan(trx, user, id);
   const product = await productById(trx, l.product_id);
-  const unit = decodePilotUnit(await trx('loan_pilot_units').where({ id: l.pilot_unit_id }).first());
+  // The unit's row lock makes approvals in one pilot unit wait for each other, so the quota holds at once too.
+  const unit = decodePilotUnit(await trx('loan_pilot_units').where({ id: l.pilot_unit_id }).forUpdate().first());
   const approveInput: ApproveInput = { approvedAmount: input.approvedAmount, limits: { districtLimit: settings.districtLimit, foundationLimit: settings.foundationLimit }, product, unitCommitted: await unitCommitted(trx, l), unitQuota: unit.quota };
   const needed = loanTier(input.approvedAmount, settings) === 'two_foundation' ? 2 : 1;
   const prior = await trx('loan_approvals').where({ loan_id: l.id, step: 'approve', round: l.schedule_version }).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
@@ -268,6 +274,15 @@ export async function withdrawLoan(trx: Knex.Transaction, user: SessionUser, id:
 }
 
 // ─────────────────────────────── disbursement and schedule ───────────────────────────────
+
+/** A write-off or restructuring is dated on or after the disbursement and the latest repayment (else 400). */
+async function refuseEarlyDate(trx: Knex.Transaction, l: LoanRow, date: string) {
+  const last = await trx('loan_repayments').where({ loan_id: l.id }).max<{ d: string | null }[]>({ d: 'date' }).then((r) => r[0]?.d ?? null);
+  const floor = [l.disbursed_date, last === null ? null : String(last)].filter((d): d is string => d !== null).sort().at(-1);
+  if (floor && date < floor) {
+    throw badRequest(`the date must be on or after ${floor} (the disbursement or the latest repayment)`, [{ in: 'body', path: 'date', message: `must be on or after ${floor}` }]);
+  }
+}
 
 function refuseFutureDate(date: string) {
   const today = shanghaiDate();
@@ -598,6 +613,7 @@ export async function writeOffLoan(trx: Knex.Transaction, user: SessionUser, id:
   const l = await lockLoan(trx, user, id);
   const date = input.date ?? shanghaiDate();
   refuseFutureDate(date);
+  await refuseEarlyDate(trx, l, date);
   const prior = await trx('loan_approvals').where({ loan_id: l.id, step: 'write_off', round: l.schedule_version }).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
   const record = () => trx('loan_approvals').insert({ loan_id: l.id, step: 'write_off', round: l.schedule_version, approver_id: user.id, approver: user.username, amount: l.principal_outstanding, at: clock.now() }).then(() => undefined);
   if (prior === 0) {
@@ -636,6 +652,7 @@ export async function restructureLoan(trx: Knex.Transaction, user: SessionUser, 
   const l = await lockLoan(trx, user, id);
   const date = input.date ?? shanghaiDate();
   refuseFutureDate(date);
+  await refuseEarlyDate(trx, l, date);
   const key = { termMonths: input.termMonths };
   const prior = await trx('loan_approvals').where({ loan_id: l.id, step: 'restructure', round: l.schedule_version }).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
   const record = () => trx('loan_approvals').insert({ loan_id: l.id, step: 'restructure', round: l.schedule_version, approver_id: user.id, approver: user.username, terms: JSON.stringify(key), at: clock.now() }).then(() => undefined);

@@ -267,6 +267,22 @@ describe('campaigns (两节送温暖)', function () {
     expect([twice.returned, twice.confirmed]).to.deep.equal([0, 0]);
     // Second attempt: the transfer alone (Dr 2209 / Cr 1002), the expense is not counted twice.
     await ok('PUT', `/households/${h.deepBig!.id}/bank-account`, p.officers.FS!.token, { bankAccount: { accountNo: accountNo(), accountName: '张三明', bankName: '中国银行' } });
+    // A run stopped after posting the transfer, before marking the line: meanwhile the line cannot be settled in
+    // cash (by this or any instance: the bank and cash payments of one attempt share the line's key).
+    paymentTestHooks.chunkSize = 1;
+    paymentTestHooks.crashAfterPostedLines = 1;
+    try {
+      expect((await api('POST', `/campaigns/${roll.id}/payments`, { token: p.finance.token, body: {} })).status).to.equal(500);
+    } finally {
+      paymentTestHooks.chunkSize = null;
+      paymentTestHooks.crashAfterPostedLines = null;
+    }
+    const deepLine = lineOf(await allLines(p.city.token, roll.id), h.deepBig!.id);
+    expect(deepLine.payState).to.equal('returned');
+    await ok('POST', '/journal-entries', p.finance.token, { date: today(), description: '提取备用金 Petty cash', lines: [{ account: '1001', fund: deepLine.fund, debit: '1000.00' }, { account: '1002', fund: deepLine.fund, credit: '1000.00' }] });
+    const cash = await api('POST', `/campaigns/${roll.id}/lines/${deepLine.lineNo}/cash`, { token: p.finance.token, body: { note: '现金' } });
+    expect(cash.status, cash.text).to.equal(409);
+    expect(errorCode(cash)).to.equal('idempotency_conflict');
     const repay = await ok('POST', `/campaigns/${roll.id}/payments`, p.finance.token, {});
     expect(repay.paidNow).to.equal(1);
     const deepLedger = (await campaignLedger(roll.id)).filter((l) => l.household_id === h.deepBig!.id);

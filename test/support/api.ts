@@ -74,3 +74,15 @@ export function errorCode(r: ApiResponse): string {
 export async function auditSeq(): Promise<number> {
   return (await api('GET', '/public/log/head')).body.seq;
 }
+
+/** The audit actions starting with `prefix` appended after seq, all pages (other domains' jobs may append meanwhile). */
+export async function auditActionsSince(seq: number, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let after = seq; ;) {
+    const r = await api('GET', `/public/log?after=${after}&limit=500`);
+    const items = r.body.items as { seq: number; action: string }[];
+    out.push(...items.map((i) => i.action).filter((a) => a.startsWith(prefix)));
+    if (!r.body.nextCursor || !items.length) return out;
+    after = items[items.length - 1]!.seq;
+  }
+}

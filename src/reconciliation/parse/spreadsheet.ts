@@ -113,9 +113,14 @@ function readSheets(wb: XLSX.WorkBook, out: { sheet: string; rows: TableRow[]; t
     for (let r = range.s.r; r <= Math.min(range.e.r, range.s.r + MAX_SHEET_ROWS - 1); r++) {
       const src = data[r] ?? [];
       const cells: string[] = [];
-      for (let c = 0; c <= lastCol; c++) cells.push(cellToText(src[c]));
+      let longNumbers: number[] | undefined;
+      for (let c = 0; c <= lastCol; c++) {
+        const cell = src[c];
+        cells.push(cellToText(cell));
+        if (cell?.t === 'n' && Math.abs(cell.v as number) >= 1e15) (longNumbers ??= []).push(c);
+      }
       while (cells.length && cells[cells.length - 1] === '') cells.pop();
-      rows.push({ line: r + 1, cells });
+      rows.push({ line: r + 1, cells, ...(longNumbers ? { longNumbers } : {}) });
     }
     out.push({ sheet: name, rows, ...(tooMany ? { tooMany: true } : {}) });
   }

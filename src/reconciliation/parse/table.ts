@@ -22,6 +22,8 @@ export interface TableRow {
   /** Where the row is: the CSV line it starts on, or the spreadsheet row number (1-based). */
   line: number;
   cells: string[];
+  /** Spreadsheets: the cells that held a number of 16 or more digits (a spreadsheet keeps 15: the rest may be lost). */
+  longNumbers?: number[];
 }
 
 export type DateFormat = 'YMD' | 'DMY' | 'MDY';
