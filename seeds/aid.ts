@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { findUserByUsername, type SessionUser } from '../src/auth';
 import { listHouseholds } from '../src/households';
 import { clock, shanghaiDate } from '../src/platform/clock';
 import {
@@ -7,6 +6,7 @@ import {
   type AidSettings,
 } from '../src/aid/service';
 import type { AidReason } from '../src/aid/model';
+import { demoUser as user } from './users';
 
 // Demo aid cases (DESIGN §7): every state, an urgent one paid before its notice, one in notice with an open
 // objection, one cancelled by an upheld objection, a two-approver case. Cases that must be past their notice
@@ -36,12 +36,6 @@ const PLAN: { district: 'CY' | 'HD'; fund: string; stage: Stage; amount: string;
   { district: 'HD', fund: 'WF-HD', stage: 'submitted', amount: '2200.00', reason: 'disaster', description: '火灾损失 Fire damage' },
   { district: 'CY', fund: 'WF-CY', stage: 'draft', amount: '1000.00', reason: 'education', description: '助学申请（待补材料）School aid, papers pending' },
 ];
-
-async function user(trx: Knex.Transaction, username: string): Promise<SessionUser> {
-  const u = await findUserByUsername(trx, username);
-  if (!u) throw new Error(`seed: demo user ${username} is missing`);
-  return u;
-}
 
 export async function seedAid(trx: Knex.Transaction, settings: AidSettings) {
   if (await trx('aid_cases').first('id')) return;

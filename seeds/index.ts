@@ -5,6 +5,10 @@ import { seedLedger } from './ledger';
 import { seedHouseholds } from './households';
 import { seedReconciliation } from './reconciliation';
 import { seedAid } from './aid';
+import { seedCampaigns } from './campaigns';
+import { seedLoans } from './loans';
+import { seedVisits } from './visits';
+import { loanSettings } from '../src/loans';
 
 /**
  * Demo data, written through the domains' own services (so every row is audited) in one transaction: a
@@ -14,12 +18,16 @@ export async function seedDemoData(ctx: AppContext) {
   // Demo users share a published password: never in production (config refuses DEMO_DATA=on there too).
   if (ctx.config.nodeEnv === 'production') throw new Error('demo data is never loaded with NODE_ENV=production');
   const aidSettings = { districtLimit: ctx.config.aidDistrictLimit, foundationLimit: ctx.config.aidFoundationLimit, noticePeriodMs: ctx.config.noticePeriodMs };
+  const campaignSettings = { districtLimit: ctx.config.campaignDistrictLimit, foundationLimit: ctx.config.campaignFoundationLimit, noticePeriodMs: ctx.config.noticePeriodMs, maxLines: ctx.config.campaignRollMaxLines };
   const steps: [string, (trx: Knex.Transaction) => Promise<unknown>][] = [
     ['users', seedUsers],
     ['ledger', seedLedger],
     ['households', (trx) => seedHouseholds(trx, { threshold: ctx.config.exitIncomeThreshold })],
     ['reconciliation', seedReconciliation],
     ['aid', (trx) => seedAid(trx, aidSettings)],
+    ['visits', (trx) => seedVisits(trx, { overdueDays: ctx.config.visitOverdueDays })],
+    ['campaigns', (trx) => seedCampaigns(trx, campaignSettings)],
+    ['loans', (trx) => seedLoans(trx, loanSettings(ctx))],
   ];
   await ctx.db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(7302)');

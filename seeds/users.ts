@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { createUser, type Role } from '../src/auth';
+import { createUser, findUserByUsername, type Role, type SessionUser } from '../src/auth';
 
 /** Demo only: every demo account has this password (README, "Demo users"). */
 export const DEMO_PASSWORD = 'Warmth-demo-2026';
@@ -24,4 +24,11 @@ export async function seedUsers(trx: Knex.Transaction) {
     if (await trx('users').where({ username: u.username }).first()) continue;
     await createUser(trx, 'seed', { ...u, password: DEMO_PASSWORD });
   }
+}
+
+/** A demo user the later seed steps act as (users are seeded first). */
+export async function demoUser(trx: Knex.Transaction, username: string): Promise<SessionUser> {
+  const u = await findUserByUsername(trx, username);
+  if (!u) throw new Error(`seed: demo user ${username} is missing`);
+  return u;
 }

@@ -31,7 +31,7 @@ async function benchJob() {
       const ids = await db('loans').insert(Array.from({ length: Math.min(1000, N - b) }, (_, k) => ({
         loan_no: `L${year}-B${String(b + k).padStart(6, '0')}`, year, pilot_unit_id: unit.id, product_id: product.id, district: 'CY', fund: 'BENCHLOAN',
         status: 'active', masked_name: '张*', name_enc: 'sealed', id_number_enc: 'sealed', id_number_hash: `h${b + k}`, union_org: '工会',
-        business_plan: '计划', requested_amount: '50000.00', requested_term: 12, approved_amount: '50000.00', disbursed_date: start,
+        business_plan: '计划', requested_amount: '50000.00', requested_term: 12, approved_amount: '50000.00', applied_date: start, approved_date: start, disbursed_date: start,
         disbursement_entry: `B-${b + k}`, schedule_version: 1, principal_outstanding: '50000.00', created_by: 1, created_at: new Date(), updated_at: new Date(),
       }))).returning('id');
       const rows = ids.flatMap(({ id }: { id: number }) => schedule.map((s) => ({

@@ -2,14 +2,14 @@ import { Router } from 'express';
 import Joi from 'joi';
 import { defineRoute, type AppContext } from '../http/route';
 import { perClientLimit } from '../http/rate-limit';
-import { cachedPublic, PUBLIC_MAX_AGE } from '../http/conditional';
+import { cachedPublic } from '../http/conditional';
 import { amountSchema } from '../platform/money';
 import { dateSchema } from '../platform/clock';
 import { intCursor, pageQuery } from '../platform/paging';
 import { sortQuery } from '../platform/list-sort';
 import { AID_REASONS, AID_STATUSES } from './model';
 import {
-  approveCase, createCase, disburseCase, fileObjection, getCase, listCases, listDisclosures, listObjections, listPublicNotices, rejectCase,
+  approveCase, createCase, disburseCase, fileObjection, getCase, listCases, listDisclosures, listObjections, listPublicNotices, noticeBoardTimeline, rejectCase,
   resolveObjection, reviewCase, submitCase, withdrawCase, CASE_SORTS, type AidSettings, type CaseQuery, type NewCase,
 } from './service';
 
@@ -110,8 +110,8 @@ export function aidRoutes(app: AppContext) {
     method: 'get', path: '/public/notices', tag: 'public', access: 'public',
     summary: '公示 Cases in public notice now, masked',
     query: Joi.object({ ...pageQuery, cursor: intCursor }),
-    // A notice that ends leaves the board without an audit row: the validator also turns over with the clock.
-    handler: cachedPublic(app.db, { scope: 'shared', timeBucketMs: PUBLIC_MAX_AGE * 1000 }, async ({ query }) => listPublicNotices(app.db, query)),
+    // A notice that ends leaves the board without an audit row: the validator follows the notice ends too.
+    handler: cachedPublic(app.db, { scope: 'shared', timeline: () => noticeBoardTimeline(app.db) }, async ({ query }) => listPublicNotices(app.db, query)),
   });
 
   // Anyone may object without logging in, so the route is rate-limited per client address.

@@ -353,6 +353,18 @@ export async function listCases(db: Db, user: SessionUser, q: CaseQuery) {
 }
 
 /** Public notice board: cases in notice now (and urgent paid cases whose after-payment notice runs). */
+/**
+ * The instants the public board changes with no audit row (a notice period ends; a paid-before-notice case is
+ * never swept): the last one passed and the next to come, for its validator and lifetime (src/http/conditional.ts).
+ */
+export async function noticeBoardTimeline(db: Db): Promise<{ last: Date | null; next: Date | null }> {
+  const now = clock.now();
+  const row = await db('aid_cases')
+    .where((w) => w.where('status', 'in_notice').orWhere((p) => p.where('status', 'paid').where('paid_before_notice', true)))
+    .first<{ last: Date | null; next: Date | null }>(db.raw('max(notice_end) FILTER (WHERE notice_end <= ?) AS last, min(notice_end) FILTER (WHERE notice_end > ?) AS next', [now, now]));
+  return { last: row?.last ?? null, next: row?.next ?? null };
+}
+
 export async function listPublicNotices(db: Db, q: { limit: number; cursor?: string }) {
   const now = clock.now();
   const query = db('aid_cases')

@@ -16,7 +16,8 @@ import type { PostingBatcher } from '../ledger';
 import { bankAccountsForPayment } from '../households';
 import { decodeLine, lineRef, parseLineRef, type CampaignRow, type LineRow } from './model';
 import { lockCampaign } from './roll';
-import { postLines, returnEntry, PAYMENT_CHUNK, paymentTestHooks } from './service';
+import type { IdempotencyClaim, WriteResult } from '../http/idempotency';
+import { keepAnswer, postLines, priorAnswer, returnEntry, PAYMENT_CHUNK, paymentTestHooks } from './service';
 import { campaignWorkflow } from './workflow';
 
 export const BANK_FILE_HEADER = ['序号', '收款账号', '收款户名', '开户行', '金额', '附言'] as const;
@@ -234,9 +235,11 @@ export interface ResultSummary {
  * Applies the bank's result file. Every reference must name a line of this campaign (else 400, nothing written).
  * Lines awaiting a result: success → confirmed; failure → the transfer posted back (per-line key, as payments),
  * then the line is returned (its payable open, its attempt counted). Lines already settled are skipped, so the
- * same file imported twice changes nothing.
+ * same file imported twice changes nothing. The request's Idempotency-Key replays the first answer (as payments).
  */
-export async function importBankResult(db: Knex, batcher: PostingBatcher, user: SessionUser, id: number, input: ResultInput): Promise<ResultSummary> {
+export async function importBankResult(db: Knex, batcher: PostingBatcher, user: SessionUser, id: number, input: ResultInput, claim?: IdempotencyClaim): Promise<WriteResult> {
+  const prior = await priorAnswer(db, claim);
+  if (prior) return prior;
   const rows = await parseResultFile(input);
   const { c, failed, succeeded, skipped } = await db.transaction(async (trx) => {
     const c = await lockCampaign(trx, user, id);
@@ -298,9 +301,10 @@ export async function importBankResult(db: Knex, batcher: PostingBatcher, user: 
     });
     // Returned lines are open again: the roll is not fully paid until they are paid again or in cash.
     if (failed.length && locked.status === 'paid') await campaignWorkflow.apply(trx, await lockCampaign(trx, user, id), 'pay_part', user, { note: `${failed.length} transfers returned by the bank` });
-    return {
+    const body: ResultSummary = {
       campaignId: id, confirmed: succeeded.length, returned: failed.length, skipped,
       returnedLines: failed.slice(0, 1000).map((f) => ({ lineNo: f.line.line_no, district: f.line.district, maskedName: f.line.masked_name, amount: money(f.line.amount), reason: f.reason })),
     };
+    return keepAnswer(trx, claim, { status: 200, body });
   });
 }

@@ -18,6 +18,7 @@ export interface RollSettings {
 }
 
 const OVER_QUOTA = '超出本区名额 over the district quota';
+const NO_LONGER_ELIGIBLE = '重算名单时不再符合条件 no longer eligible at a recompute';
 
 /** The books hold NUMERIC(18,2): a roll total above this cannot be recorded, approved or paid. */
 const MAX_TOTAL = new Decimal('9999999999999999.99');
@@ -124,7 +125,7 @@ export interface RollDiff {
 
 const LINE_COLUMNS = 'campaign_id integer, line_no integer, household_id integer, masked_name text, district text, category text, fund text, rule_amount numeric, amount numeric, rule text, status text, review_note text';
 
-/** Builds the roll, or recomputes it: added files get new lines, files no longer eligible lose theirs, amounts follow the rules (a reviewer's adjustment stays while within the cap). */
+/** Builds the roll, or recomputes it: added files get new lines (numbers never reused), files no longer eligible have theirs removed (kept, status 'removed'), amounts follow the rules (a reviewer's adjustment stays while within the cap). */
 export async function buildRoll(trx: Knex.Transaction, user: SessionUser, id: number, settings: RollSettings, opts: { dryRun?: boolean } = {}): Promise<RollDiff> {
   const c = await lockCampaign(trx, user, id);
   assertMaker(user, c);
@@ -134,6 +135,8 @@ export async function buildRoll(trx: Knex.Transaction, user: SessionUser, id: nu
   const existing = (await trx('campaign_lines').where({ campaign_id: c.id }).orderBy('line_no')).map(decodeLine);
   const byHousehold = new Map(existing.map((l) => [l.household_id, l]));
   const wanted = new Set(planned.map((p) => p.file.id));
+  // Line numbers are never reused: a line whose household drops out stays as 'removed' with its number (its
+  // reference C<id>-<n> may already be on the notice board, a bank file or a memo), so the next is above them all.
   let nextNo = existing.reduce((m, l) => Math.max(m, l.line_no), 0);
 
   const inserts: Record<string, unknown>[] = [];
@@ -144,9 +147,19 @@ export async function buildRoll(trx: Knex.Transaction, user: SessionUser, id: nu
   for (const p of planned) {
     const old = byHousehold.get(p.file.id);
     const masked = maskName(p.file.headName);
-    if (!old) {
+    if (!old || old.status === 'removed') {
       added++;
       if (diff.added.length < 200) diff.added.push({ householdId: p.file.id, maskedName: masked, district: p.file.district, amount: p.amount });
+    }
+    if (old?.status === 'removed') {
+      // Eligible again: its own line (the same household, the same number) comes back as the rules give it now.
+      updates.push({
+        id: old.id, masked_name: masked, district: p.file.district, category: p.file.category, fund: p.fund, rule_amount: p.amount, amount: p.amount, rule: p.rule,
+        status: p.overQuota ? 'excluded' : 'included', review_note: p.overQuota ? OVER_QUOTA : null, revive: true,
+      });
+      continue;
+    }
+    if (!old) {
       inserts.push({
         campaign_id: c.id, line_no: ++nextNo, household_id: p.file.id, masked_name: masked, district: p.file.district, category: p.file.category, fund: p.fund,
         rule_amount: p.amount, amount: p.amount, rule: p.rule, status: p.overQuota ? 'excluded' : 'included', review_note: p.overQuota ? OVER_QUOTA : null,
@@ -168,7 +181,7 @@ export async function buildRoll(trx: Knex.Transaction, user: SessionUser, id: nu
       updates.push({ id: old.id, masked_name: masked, district: p.file.district, category: p.file.category, fund: p.fund, rule_amount: p.amount, amount, rule: p.rule, status, review_note: note });
     }
   }
-  const gone = existing.filter((l) => !wanted.has(l.household_id));
+  const gone = existing.filter((l) => !wanted.has(l.household_id) && l.status !== 'removed');
   for (const l of gone.slice(0, 200)) diff.removed.push({ lineNo: l.line_no, householdId: l.household_id, maskedName: l.masked_name, district: l.district, amount: money(l.amount) });
 
   // The roll after the change, for the totals.
@@ -183,13 +196,16 @@ export async function buildRoll(trx: Knex.Transaction, user: SessionUser, id: nu
   };
   if (opts.dryRun) return result;
 
-  // Set-based: one statement per 10,000 rows of each kind.
-  for (let i = 0; i < gone.length; i += 10_000) await trx('campaign_lines').whereIn('id', gone.slice(i, i + 10_000).map((l) => l.id)).delete();
+  // Set-based: one statement per 10,000 rows of each kind. A line that drops out is kept as removed (never deleted: its number stays taken).
+  for (let i = 0; i < gone.length; i += 10_000) {
+    await trx('campaign_lines').whereIn('id', gone.slice(i, i + 10_000).map((l) => l.id)).update({ status: 'removed', review_note: NO_LONGER_ELIGIBLE, reviewed_by: null, reviewed_at: null });
+  }
   for (let i = 0; i < updates.length; i += 10_000) {
     await trx.raw(
       `UPDATE campaign_lines l SET masked_name = x.masked_name, district = x.district, category = x.category, fund = x.fund, rule_amount = x.rule_amount,
-              amount = x.amount, rule = x.rule, status = x.status, review_note = x.review_note
-         FROM jsonb_to_recordset(?::jsonb) AS x(id integer, masked_name text, district text, category text, fund text, rule_amount numeric, amount numeric, rule text, status text, review_note text)
+              amount = x.amount, rule = x.rule, status = x.status, review_note = x.review_note,
+              reviewed_by = CASE WHEN x.revive THEN NULL ELSE l.reviewed_by END, reviewed_at = CASE WHEN x.revive THEN NULL ELSE l.reviewed_at END
+         FROM jsonb_to_recordset(?::jsonb) AS x(id integer, masked_name text, district text, category text, fund text, rule_amount numeric, amount numeric, rule text, status text, review_note text, revive boolean)
         WHERE l.id = x.id`,
       [JSON.stringify(updates.slice(i, i + 10_000))],
     );

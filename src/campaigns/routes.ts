@@ -149,7 +149,7 @@ export function campaignRoutes(app: AppContext) {
       contentBase64: Joi.string().max(MAX_RESULT_CHARS).base64({ paddingRequired: false }),
       encoding: Joi.string().valid('utf-8', 'gbk'),
     }).xor('content', 'contentBase64'),
-    handler: async ({ user, params, body }) => ({ status: 200, body: await importBankResult(app.db, batcher, user!, params.id, body) }),
+    handler: async ({ user, params, body, idempotency }) => importBankResult(app.db, batcher, user!, params.id, body, idempotency),
   });
   defineRoute<unknown, unknown, { id: number }>(r, app, {
     method: 'get', path: '/campaigns/:id/progress', tag: 'campaigns', access: STAFF,

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../platform/db';
 import { clock, shanghaiDate } from '../platform/clock';
-import { badRequest, conflict, forbidden, invalidState, invariant, notFound, unprocessable } from '../platform/errors';
+import { AppError, badRequest, conflict, forbidden, invalidState, invariant, messageZhOf, notFound, unprocessable } from '../platform/errors';
 import { Decimal, money, sum } from '../platform/money';
 import { encryptPersonal } from '../platform/personal-data';
 import { canSeeDistrict, districtScope, type SessionUser } from '../auth';
@@ -92,7 +92,8 @@ async function totals(db: Db, id: number) {
     .groupBy('status', 'pay_state').select('status', 'pay_state', db.raw('count(*) AS n'), db.raw('coalesce(sum(amount), 0) AS amount'));
   const included = rows.filter((r) => r.status === 'included');
   return {
-    lines: rows.reduce((n, r) => n + Number(r.n), 0),
+    // On the roll: included and excluded lines; removed ones (no longer eligible, or an upheld objection) are not.
+    lines: rows.filter((r) => r.status !== 'removed').reduce((n, r) => n + Number(r.n), 0),
     included: included.reduce((n, r) => n + Number(r.n), 0),
     total: money(sum(included.map((r) => r.amount))),
   };
@@ -389,6 +390,14 @@ async function assertFundsCover(db: Db, c: CampaignRow, lines: LineRow[]) {
   }
 }
 
+/** A run refused after some chunks were paid: 409 with what was paid, the refusal and what is still open. */
+function runInterrupted(id: number, cause: AppError, done: { paid: number; amount: Decimal; entries: string[]; open: number }) {
+  return conflict('payment_interrupted', `the payment run stopped after ${done.paid} lines (${money(done.amount)}) were paid: ${cause.message}`, {
+    campaignId: id, status: 'paying', paidNow: done.paid, amountNow: money(done.amount), open: done.open, entries: done.entries.slice(0, 1000),
+    cause: { status: cause.status, code: cause.code, message: cause.message, details: cause.details ?? null },
+  }).zh(`本次发放已付 ${done.paid} 户、${money(done.amount)} 元（已记账，活动为“支付中”），其余 ${done.open} 户被拒绝未记账：${messageZhOf(cause.code, cause.messageZh) ?? cause.message}。处理后再次发起支付即可续付`);
+}
+
 export interface PaymentSummary {
   campaignId: number;
   status: string;
@@ -399,7 +408,7 @@ export interface PaymentSummary {
 }
 
 /** The committed answer of a request's own Idempotency-Key, if it was used before. */
-async function priorAnswer(db: Knex, claim: IdempotencyClaim | undefined): Promise<WriteResult | null> {
+export async function priorAnswer(db: Knex, claim: IdempotencyClaim | undefined): Promise<WriteResult | null> {
   if (!claim) return null;
   const prior = await db('idempotency_keys').where({ user_id: claim.userId, key: claim.key }).whereNotNull('response_status').first();
   if (!prior) return null;
@@ -408,7 +417,7 @@ async function priorAnswer(db: Knex, claim: IdempotencyClaim | undefined): Promi
 }
 
 /** Stores the answer under the request's key in the transaction that commits the work (a concurrent twin gets the first answer). */
-async function keepAnswer(trx: Knex.Transaction, claim: IdempotencyClaim | undefined, result: WriteResult): Promise<WriteResult> {
+export async function keepAnswer(trx: Knex.Transaction, claim: IdempotencyClaim | undefined, result: WriteResult): Promise<WriteResult> {
   if (!claim) return result;
   const [o] = await claimKeys(trx, [claim]);
   if (!o!.claimed) {
@@ -456,7 +465,15 @@ export async function payCampaign(db: Knex, batcher: PostingBatcher, user: Sessi
     for (let i = 0; i < lines.length; i += chunk) {
       const part = lines.slice(i, i + chunk);
       if (paymentTestHooks.beforeChunk) await paymentTestHooks.beforeChunk(i / chunk);
-      const posted = await postLines(batcher, user.username, c, part, (l) => paymentEntry(c, l, date, 'bank'), 'pay');
+      let posted: { id: number; number: string }[];
+      try {
+        posted = await postLines(batcher, user.username, c, part, (l) => paymentEntry(c, l, date, 'bank'), 'pay');
+      } catch (e) {
+        // The chunk is refused whole (atomic); the chunks before it are paid and marked, the campaign already
+        // 'paying': the caller learns what was paid, and a new run pays the rest.
+        if (paid > 0 && e instanceof AppError && e.status < 500) throw runInterrupted(id, e, { paid, amount, entries, open: lines.length - paid });
+        throw e;
+      }
       if (paymentTestHooks.crashAfterPostedLines !== null && paid + part.length >= paymentTestHooks.crashAfterPostedLines) {
         throw new Error('simulated crash after posting, before marking the lines paid (test hook)');
       }

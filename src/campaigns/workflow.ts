@@ -106,7 +106,8 @@ export const campaignWorkflow = defineWorkflow<CampaignStatus, CampaignRow>({
     dismiss_objection: { from: ['in_notice', 'payable'], to: 'same', records: 'objection_dismissed', by: ['approver'], districtScoped: true, zh: '异议不成立', makerChecker: objectionMakerChecker },
     uphold_objection: { from: ['in_notice', 'payable'], to: 'same', records: 'objection_upheld', by: ['approver'], districtScoped: true, zh: '异议成立（移出名单）', makerChecker: objectionMakerChecker },
     payable: { from: ['in_notice'], to: 'payable', records: 'payable', by: 'system', zh: '公示期满转待支付', guards: [noticeCleared] },
-    record_lines_paid: { from: PAYING, to: 'same', records: 'lines_paid', by: ['finance'], zh: '批量记账支付（一批）' },
+    // 'paying' from the first chunk marked, in its transaction: a run stopped later leaves the state true.
+    record_lines_paid: { from: PAYING, to: 'paying', records: 'lines_paid', by: ['finance'], zh: '批量记账支付（一批）' },
     pay_part: { from: PAYING, to: 'paying', records: 'payment_partial', by: ['finance'], zh: '支付（部分明细未付）' },
     pay: { from: PAYING, to: 'paid', records: 'paid', by: ['finance'], zh: '支付完成' },
     export_bank_file: { from: ['paying', 'paid'], to: 'same', records: 'bank_file_exported', by: ['finance'], zh: '导出代发文件' },

@@ -10,6 +10,10 @@ export { householdRoutes } from './routes';
 // For the documents domain: which file a household record belongs to (the file, an assessment, an exit, a visit).
 export { householdRecordOwner } from './visits';
 export type { HouseholdRecordKind } from './visits';
+// For the demo seeds (seeds/visits.ts, seeds/campaigns.ts): home visits and bank accounts as the API records them.
+export { recordVisit, completeFollowUp } from './visits';
+export type { VisitInput } from './visits';
+export { setBankAccount } from './bank-account';
 export { CATEGORIES, CAUSES, STATUSES, idNumberProblem, idCheckChar } from './model';
 // For the campaigns domain: the files a campaign's rules pick, and bank accounts (src/households/bank-account.ts).
 export { eligibleFiles, householdsWithBankAccount, bankAccountsForPayment, maskAccountNo } from './bank-account';

@@ -19,6 +19,12 @@ export interface PublicCache {
   maxAge?: number;
   /** Answers that also change with time (a notice that ends writes no audit row): the clock bucket they are valid for. */
   timeBucketMs?: number;
+  /**
+   * Answers that change at known instants no audit row marks (a notice period that ends): the last such instant
+   * passed (part of the validator, so the answer's change is a new ETag at once) and the next one (no cache may
+   * keep the answer past it: max-age and stale-while-revalidate end there).
+   */
+  timeline?: () => Promise<{ last: Date | null; next: Date | null }>;
   /** Other inputs of the answer: language, form token, the business date. */
   vary?: readonly (string | number | undefined)[];
   /** The chain position the answer is made at, when not the head (a report's basis). */
@@ -38,10 +44,14 @@ export function matchesValidator(header: string | undefined, etag: string): bool
   return header.split(',').some((t) => bare(t) === bare(etag));
 }
 
-const cacheControlOf = (o: PublicCache) =>
-  o.scope === 'shared'
-    ? `public, max-age=${o.maxAge ?? PUBLIC_MAX_AGE}, stale-while-revalidate=${o.maxAge ?? PUBLIC_MAX_AGE}`
-    : 'private, no-cache';
+/** A shared lifetime never reaches past the answer's next change: `untilMs` from now (timeline), else the bucket's end. */
+const cacheControlOf = (o: PublicCache, untilMs: number) => {
+  if (o.scope !== 'shared') return 'private, no-cache';
+  const want = o.maxAge ?? PUBLIC_MAX_AGE;
+  const left = Math.max(0, Math.floor(untilMs / 1000));
+  const maxAge = Math.min(want, left);
+  return `public, max-age=${maxAge}, stale-while-revalidate=${Math.min(want, left - maxAge)}`;
+};
 
 /** A validator must never sit on an error (a 304 would then repeat the error): only a 200 keeps it. */
 function dropOnFailure(res: Response) {
@@ -65,10 +75,15 @@ export async function answeredByValidator(req: Request, res: Response, db: Knex,
     return false;
   }
   const at = await (o.basis ? o.basis() : auditHead(db));
-  const bucket = o.timeBucketMs ? Math.floor(clock.now().getTime() / o.timeBucketMs) : 0;
-  const etag = etagOf([at.seq, at.hash, req.originalUrl, bucket, ...(o.vary ?? [])]);
+  const now = clock.now().getTime();
+  const bucket = o.timeBucketMs ? Math.floor(now / o.timeBucketMs) : 0;
+  const times = o.timeline ? await o.timeline() : undefined;
+  let untilMs = Infinity;
+  if (o.timeBucketMs) untilMs = (bucket + 1) * o.timeBucketMs - now;
+  if (times?.next) untilMs = Math.min(untilMs, times.next.getTime() - now);
+  const etag = etagOf([at.seq, at.hash, req.originalUrl, bucket, times?.last?.getTime(), ...(o.vary ?? [])]);
   res.setHeader('ETag', etag);
-  res.setHeader('Cache-Control', cacheControlOf(o));
+  res.setHeader('Cache-Control', cacheControlOf(o, untilMs));
   if (matchesValidator(req.get('if-none-match'), etag)) {
     res.status(304).end();
     return true;

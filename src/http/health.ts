@@ -21,6 +21,22 @@ export interface ServiceState {
 /** A readiness probe answers within this, whatever the database does. */
 const READY_TIMEOUT_MS = 2000;
 
+/**
+ * One probe query within the limit. A failure that is not the limit is tried again on another connection while
+ * time is left: pooled connections the server dropped (terminated backends, a restart already over) are thrown
+ * away one by one as they fail, and that is not the database away.
+ */
+async function probe<T>(db: Knex, sql: string): Promise<T> {
+  const until = performance.now() + READY_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withTimeout(db.raw(sql) as Promise<T>, Math.max(50, until - performance.now()));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'timeout' || until - performance.now() < 50 || attempt >= 5) throw e;
+    }
+  }
+}
+
 /** The start's role check of this pool; a pool that was not prepared here (a second app) is checked once. */
 const checked = new WeakMap<Knex, RoleCheck>();
 async function roleCheck(db: Knex): Promise<RoleCheck> {
@@ -36,7 +52,7 @@ export function healthRoutes(app: Express, ctx: AppContext, state: ServiceState,
 
   app.get('/health', async (_req, res) => {
     try {
-      await ctx.db.raw('SELECT 1');
+      await probe(ctx.db, 'SELECT 1');
       // Whether the service works as a least-privileged role (docs/operations.md); no role names or details here.
       const roles = roleCheckOf(ctx.db);
       const databaseRole = roles && (roles.leastPrivilege ? { leastPrivilege: true }
@@ -57,19 +73,17 @@ export function healthRoutes(app: Express, ctx: AppContext, state: ServiceState,
     const started = performance.now();
     const checks: Record<string, { ok: boolean } & Record<string, unknown>> = {};
     try {
-      const { rows } = await withTimeout(
-        ctx.db.raw(`SELECT current_user AS role, (SELECT coalesce(array_agg(name), '{}') FROM knex_migrations) AS applied`),
-        READY_TIMEOUT_MS,
-      );
+      const { rows } = await probe<{ rows: { role: string; applied: string[] }[] }>(
+        ctx.db, `SELECT current_user AS role, (SELECT coalesce(array_agg(name), '{}') FROM knex_migrations) AS applied`);
       checks.database = { ok: true, ms: Math.round(performance.now() - started) };
-      const applied = new Set<string>(rows[0].applied);
+      const applied = new Set<string>(rows[0]!.applied);
       const pending = expected.filter((m) => !applied.has(m));
       // Migrations the code does not know: a newer version migrated (a rolling upgrade); not a reason to stop this one.
       const unknown = [...applied].filter((m) => !expected.includes(m)).length;
       checks.migrations = { ok: pending.length === 0, applied: applied.size, pending, newerThanCode: unknown };
       const role = await withTimeout(roleCheck(ctx.db), READY_TIMEOUT_MS);
       // As intended: the role the start checked, least-privileged (a warning outside production, refused in it).
-      const sameRole = rows[0].role === role.role;
+      const sameRole = rows[0]!.role === role.role;
       checks.databaseRole = { ok: sameRole && (role.leastPrivilege || ctx.config.nodeEnv !== 'production'), leastPrivilege: role.leastPrivilege, sameAsAtStart: sameRole };
     } catch (e) {
       const code = (e as { code?: string }).code === 'timeout' ? 'timeout' : 'unreachable';

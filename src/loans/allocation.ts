@@ -1,7 +1,8 @@
 // How a repayment is split (pure): penalty, interest and principal in the configured order (default
 // penalty → interest → principal, LOAN_ALLOCATION_ORDER), each across the instalments due by the payment
-// date, oldest first; then, paid early, the next instalment in full and the principal of later ones in due
-// order. Once all principal is paid, the interest of instalments not yet begun is waived. docs/loans.md.
+// date, oldest first; then, paid early, the current instalment (whose period holds the date) in full and the
+// principal of later ones in due order. Once all principal is paid, the interest of instalments not yet
+// begun is waived. docs/loans.md.
 import { Decimal } from '../platform/money';
 import type { Component } from './model';
 
@@ -23,23 +24,30 @@ export interface Allocation {
   waived: { no: number; interest: Decimal }[];
 }
 
-/** The most the loan takes on this date: penalty, everything due, the next instalment, all later principal. */
-export function payoffAmount(penalty: Decimal.Value, items: readonly OpenInstalment[], date: string): Decimal {
+/**
+ * The instalment whose period holds the date: the open one due after it, unless `currentNo` (the schedule's
+ * first instalment due after the date, open or not) says that period's instalment is already paid — then no
+ * open instalment has begun and none is taken in full.
+ */
+function currentOf(items: readonly { no: number; dueDate: string }[], date: string, currentNo?: number) {
+  const next = items.find((i) => i.dueDate > date);
+  return next && (currentNo === undefined || next.no === currentNo) ? next.no : null;
+}
+
+/** The most the loan takes on this date: penalty, everything due, the current instalment, all later principal. */
+export function payoffAmount(penalty: Decimal.Value, items: readonly OpenInstalment[], date: string, currentNo?: number): Decimal {
   let total = new Decimal(penalty);
-  let nextTaken = false;
-  for (const i of [...items].sort((a, b) => a.no - b.no)) {
+  const sorted = [...items].sort((a, b) => a.no - b.no);
+  const current = currentOf(sorted, date, currentNo);
+  for (const i of sorted) {
     total = total.plus(i.principal);
-    if (i.dueDate <= date) total = total.plus(i.interest);
-    else if (!nextTaken) {
-      total = total.plus(i.interest);
-      nextTaken = true;
-    }
+    if (i.dueDate <= date || i.no === current) total = total.plus(i.interest);
   }
   return total;
 }
 
 /** Splits an amount (≤ the payoff amount; the caller refuses more) over penalty and instalments. */
-export function allocate(amount: Decimal.Value, penaltyOutstanding: Decimal.Value, items: readonly OpenInstalment[], date: string, order: readonly Component[]): Allocation {
+export function allocate(amount: Decimal.Value, penaltyOutstanding: Decimal.Value, items: readonly OpenInstalment[], date: string, order: readonly Component[], currentNo?: number): Allocation {
   let left = new Decimal(amount);
   const sorted = [...items].sort((a, b) => a.no - b.no);
   const state = sorted.map((i) => ({ no: i.no, dueDate: i.dueDate, principal: new Decimal(i.principal), interest: new Decimal(i.interest), paidI: new Decimal(0), paidP: new Decimal(0) }));
@@ -58,14 +66,16 @@ export function allocate(amount: Decimal.Value, penaltyOutstanding: Decimal.Valu
   };
   const due = state.filter((s) => s.dueDate <= date);
   for (const c of order) payComponent(c, due);
-  // Paid early: the next instalment in full (its period has begun), then later principal in due order.
+  // Paid early: the current instalment in full (its period has begun), then later principal in due order.
   const future = state.filter((s) => s.dueDate > date);
+  const currentIdx = currentOf(future, date, currentNo);
+  const current = future.filter((s) => s.no === currentIdx);
+  const notBegun = future.filter((s) => s.no !== currentIdx);
   if (future.length && left.gt(0)) {
-    for (const c of order) if (c !== 'penalty') payComponent(c, [future[0]!]);
-    for (const s of future.slice(1)) s.paidP = s.paidP.plus(take(s.principal.minus(s.paidP)));
+    for (const c of order) if (c !== 'penalty') payComponent(c, current);
+    for (const s of notBegun) s.paidP = s.paidP.plus(take(s.principal.minus(s.paidP)));
   }
   const allPrincipalPaid = state.every((s) => s.paidP.eq(s.principal));
-  const notBegun = future.slice(1);
   const waived = allPrincipalPaid ? notBegun.filter((s) => s.interest.gt(s.paidI)).map((s) => ({ no: s.no, interest: s.interest.minus(s.paidI) })) : [];
   const lines = state.filter((s) => s.paidI.gt(0) || s.paidP.gt(0)).map((s) => ({ no: s.no, interest: s.paidI, principal: s.paidP }));
   return {

@@ -74,6 +74,9 @@ export interface LoanRow {
   recommended_amount: string | null;
   approved_amount: string | null;
   refusal_reasons: string[] | null;
+  applied_date: string;
+  approved_date: string | null;
+  restructured_date: string | null;
   disbursed_date: string | null;
   disbursement_entry: string | null;
   schedule_version: number;
@@ -103,6 +106,7 @@ export function decodeLoan(r: Raw): LoanRow {
     documents: json<LoanDocument[]>(r.documents, []), guarantors: json<Guarantor[]>(r.guarantors, []),
     requested_amount: str(r.requested_amount), requested_term: Number(r.requested_term), recommended_amount: strOrNull(r.recommended_amount),
     approved_amount: strOrNull(r.approved_amount), refusal_reasons: json<string[] | null>(r.refusal_reasons, null),
+    applied_date: str(r.applied_date), approved_date: strOrNull(r.approved_date), restructured_date: strOrNull(r.restructured_date),
     disbursed_date: strOrNull(r.disbursed_date), disbursement_entry: strOrNull(r.disbursement_entry), schedule_version: Number(r.schedule_version),
     principal_outstanding: str(r.principal_outstanding), penalty_accrued: str(r.penalty_accrued), penalty_paid: str(r.penalty_paid),
     written_off: str(r.written_off), closed_date: strOrNull(r.closed_date), created_by: Number(r.created_by),

@@ -110,6 +110,7 @@ export function loanRoutes(app: AppContext) {
       guarantors: Joi.array().max(5).items(person).default([]),
       requestedAmount: amountSchema().required(),
       termMonths: Joi.number().strict().integer().min(1).max(360).required(),
+      date: dateSchema(),
     }),
     handler: async ({ trx, user, body }) => view(trx, user!, await createApplication(trx, user!, body)),
   });
@@ -163,8 +164,8 @@ export function loanRoutes(app: AppContext) {
 
   action<{ recommendedAmount?: string; note?: string }>('review', ['officer', 'approver', 'admin'], 'Review an application (never by the officer who took it); optional recommended amount',
     Joi.object({ recommendedAmount: amountSchema(), note }), ({ trx, user, params, body }) => reviewLoan(trx, user, params.id, body));
-  action<{ approvedAmount: string; note?: string }>('approve', ['approver'], 'Approve within your tier (never by whoever took or reviewed it); above LOAN_FOUNDATION_LIMIT two foundation approvers confirm the same amount; within the product range and the pilot unit’s quota',
-    Joi.object({ approvedAmount: amountSchema().required(), note }), ({ trx, user, params, body }) => approveLoan(trx, user, params.id, body, settings));
+  action<{ approvedAmount: string; note?: string; date?: string }>('approve', ['approver'], 'Approve within your tier (never by whoever took or reviewed it); above LOAN_FOUNDATION_LIMIT two foundation approvers confirm the same amount; within the product range and the pilot unit’s quota',
+    Joi.object({ approvedAmount: amountSchema().required(), note, date: dateSchema() }), ({ trx, user, params, body }) => approveLoan(trx, user, params.id, body, settings));
   action<{ reasons: string[]; note: string }>('refuse', ['approver'], 'Refuse an application with one or more reasons and a note',
     Joi.object({ reasons: Joi.array().min(1).max(6).unique().items(Joi.string().valid(...REFUSAL_REASONS)).required(), note: Joi.string().min(1).max(2000).required() }),
     ({ trx, user, params, body }) => refuseLoan(trx, user, params.id, body));

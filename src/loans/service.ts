@@ -152,6 +152,8 @@ export interface NewApplication {
   guarantors: PersonInput[];
   requestedAmount: string;
   termMonths: number;
+  /** The business date of the application (entered late: dated back); default today, never in the future. */
+  date?: string;
 }
 
 /** A checked, normalised resident ID number (GB 11643, as for household files), or a 400 on its field. */
@@ -169,7 +171,10 @@ const inScope = (u: SessionUser, district: string | null) =>
 const OPEN_STATUSES = ['submitted', 'reviewed', 'approved', 'active'];
 
 export async function createApplication(trx: Knex.Transaction, user: SessionUser, input: NewApplication) {
-  const year = Number(shanghaiDate().slice(0, 4));
+  const appliedDate = input.date ?? shanghaiDate();
+  refuseFutureDate(appliedDate);
+  // The programme of the year the application was made in, also when it is entered late.
+  const year = Number(appliedDate.slice(0, 4));
   const programme = await trx('loan_programmes').where({ year }).first();
   if (!programme) throw unprocessable('no_programme', `there is no loan programme for ${year}`, { year }).zh(`${year} 年未设立创业贷款计划`);
   const unitRaw = await trx('loan_pilot_units').where({ year, code: input.pilotUnit }).first();
@@ -215,10 +220,10 @@ export async function createApplication(trx: Knex.Transaction, user: SessionUser
       id_number_hash: hash, phone_enc: input.borrower.phone ? encryptPersonal(input.borrower.phone) : null, household_id: input.householdId ?? null,
       union_org: input.membership.unionOrg, member_no: input.membership.memberNo ?? null, business_plan: input.businessPlan,
       documents: JSON.stringify(input.documents ?? []), guarantors: JSON.stringify(guarantors), requested_amount: input.requestedAmount,
-      requested_term: input.termMonths, created_by: user.id, created_at: now,
+      requested_term: input.termMonths, applied_date: appliedDate, created_by: user.id, created_at: now,
     }),
     amount: input.requestedAmount,
-    publicExtra: { pilotUnit: unit.code, product: product.code, maskedName: maskName(input.borrower.name) },
+    publicExtra: { pilotUnit: unit.code, product: product.code, maskedName: maskName(input.borrower.name), date: appliedDate },
     privateExtra: { guarantors: guarantors.length },
   });
   return loan.id;
@@ -247,8 +252,9 @@ async function unitCommitted(trx: Knex.Transaction, l: LoanRow) {
   return money(r[0]?.s ?? 0);
 }
 
-export async function approveLoan(trx: Knex.Transaction, user: SessionUser, id: number, input: { approvedAmount: string; note?: string }, settings: LoanSettings) {
+export async function approveLoan(trx: Knex.Transaction, user: SessionUser, id: number, input: { approvedAmount: string; note?: string; date?: string }, settings: LoanSettings) {
   const l = await lockLoan(trx, user, id);
+  const date = input.date ?? shanghaiDate();
   const product = await productById(trx, l.product_id);
   // The unit's row lock makes approvals in one pilot unit wait for each other, so the quota holds at once too.
   const unit = decodePilotUnit(await trx('loan_pilot_units').where({ id: l.pilot_unit_id }).forUpdate().first());
@@ -257,10 +263,15 @@ export async function approveLoan(trx: Knex.Transaction, user: SessionUser, id: 
   const prior = await trx('loan_approvals').where({ loan_id: l.id, step: 'approve', round: l.schedule_version }).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
   const step = {
     input: approveInput, note: input.note, amount: input.approvedAmount,
-    before: () => trx('loan_approvals').insert({ loan_id: l.id, step: 'approve', round: l.schedule_version, approver_id: user.id, approver: user.username, amount: input.approvedAmount, at: clock.now() }).then(() => undefined),
+    // The date is checked once state, role and guards have passed (their refusals come first).
+    before: async () => {
+      refuseFutureDate(date);
+      if (date < l.applied_date) throw badRequest(`the approval cannot be dated before the application (${l.applied_date})`, [{ in: 'body', path: 'date', message: `must be on or after ${l.applied_date}` }]);
+      await trx('loan_approvals').insert({ loan_id: l.id, step: 'approve', round: l.schedule_version, approver_id: user.id, approver: user.username, amount: input.approvedAmount, at: clock.now() });
+    },
   };
-  if (prior + 1 < needed) await loanWorkflow.apply(trx, l, 'record_approval', user, { ...step, publicExtra: { approvalsNeeded: needed, approvals: prior + 1 } });
-  else await loanWorkflow.apply(trx, l, 'approve', user, { ...step, patch: { approved_amount: input.approvedAmount } });
+  if (prior + 1 < needed) await loanWorkflow.apply(trx, l, 'record_approval', user, { ...step, publicExtra: { approvalsNeeded: needed, approvals: prior + 1, date } });
+  else await loanWorkflow.apply(trx, l, 'approve', user, { ...step, patch: { approved_amount: input.approvedAmount, approved_date: date }, publicExtra: { date } });
 }
 
 export async function refuseLoan(trx: Knex.Transaction, user: SessionUser, id: number, input: { reasons: string[]; note: string }) {
@@ -275,12 +286,15 @@ export async function withdrawLoan(trx: Knex.Transaction, user: SessionUser, id:
 
 // ─────────────────────────────── disbursement and schedule ───────────────────────────────
 
-/** A write-off or restructuring is dated on or after the disbursement and the latest repayment (else 400). */
-async function refuseEarlyDate(trx: Knex.Transaction, l: LoanRow, date: string) {
+/**
+ * A repayment, write-off or restructuring is dated on or after the disbursement, the latest repayment and the
+ * latest restructuring (else 400 on `date`): it is allocated against, or changes, the schedule of that day.
+ */
+async function refuseEarlyDate(trx: Knex.Transaction, l: LoanRow, date: string, path = 'date') {
   const last = await trx('loan_repayments').where({ loan_id: l.id }).max<{ d: string | null }[]>({ d: 'date' }).then((r) => r[0]?.d ?? null);
-  const floor = [l.disbursed_date, last === null ? null : String(last)].filter((d): d is string => d !== null).sort().at(-1);
+  const floor = [l.disbursed_date, last === null ? null : String(last), l.restructured_date].filter((d): d is string => d !== null).sort().at(-1);
   if (floor && date < floor) {
-    throw badRequest(`the date must be on or after ${floor} (the disbursement or the latest repayment)`, [{ in: 'body', path: 'date', message: `must be on or after ${floor}` }]);
+    throw badRequest(`the date ${date} is before ${floor} (the disbursement, the latest repayment or the latest restructuring)`, [{ in: 'body', path, message: `must be on or after ${floor}` }]);
   }
 }
 
@@ -307,7 +321,10 @@ export async function disburseLoan(trx: Knex.Transaction, user: SessionUser, id:
   const refusal = await loanWorkflow.check(trx, l, 'disburse', user);
   if (refusal) throw refusal;
   refuseFutureDate(input.date);
-  invariant(l.approved_amount, 'an approved loan has its amount');
+  invariant(l.approved_amount && l.approved_date, 'an approved loan has its amount and date');
+  if (input.date < l.approved_date) {
+    throw badRequest(`a disbursement cannot be dated before the approval (${l.approved_date})`, [{ in: 'body', path: 'date', message: `must be on or after ${l.approved_date}` }]);
+  }
   const amount = money(l.approved_amount);
   const balance = await fundBalance(trx, l.fund, { lock: true });
   if (D(balance.available).lt(amount)) {
@@ -338,6 +355,9 @@ export async function disburseLoan(trx: Knex.Transaction, user: SessionUser, id:
 async function currentInstalments(db: Db, l: LoanRow) {
   return (await db('loan_instalments').where({ loan_id: l.id, version: l.schedule_version }).orderBy('no')).map(decodeInstalment);
 }
+
+/** The instalment whose period holds the date: the schedule's first due after it (paid or not). */
+const currentPeriod = (rows: InstalmentRow[], date: string) => rows.find((r) => r.due_date > date)?.no;
 
 const owedInterest = (i: InstalmentRow) => D(i.borrower_interest).minus(i.paid_interest).minus(i.waived_interest);
 const owedPrincipal = (i: InstalmentRow) => D(i.principal).minus(i.paid_principal);
@@ -386,7 +406,8 @@ export async function payoff(db: Db, user: SessionUser, id: number, date: string
   const l = decodeLoan(raw);
   if (l.status !== 'active') throw invalidState(`loan ${l.loan_no} is ${l.status}`).zh(`贷款 ${l.loan_no} 不在还款中`);
   const penalty = D(l.penalty_accrued).minus(l.penalty_paid);
-  return { loanNo: l.loan_no, date, amount: money(payoffAmount(penalty, openOf(await currentInstalments(db, l)), date)), penalty: money(penalty) };
+  const rows = await currentInstalments(db, l);
+  return { loanNo: l.loan_no, date, amount: money(payoffAmount(penalty, openOf(rows), date, currentPeriod(rows, date))), penalty: money(penalty) };
 }
 
 /**
@@ -401,27 +422,26 @@ export async function recordRepayment(trx: Knex.Transaction, user: SessionUser, 
   if (refusal) throw refusal;
   refuseFutureDate(input.date);
   invariant(l.disbursed_date, 'an active loan was disbursed');
-  if (input.date < l.disbursed_date) {
-    throw badRequest(`a repayment cannot be dated before the disbursement (${l.disbursed_date})`, [{ in: 'body', path: 'date', message: `must be on or after ${l.disbursed_date}` }]);
-  }
+  await refuseEarlyDate(trx, l, input.date, input.statementLineId === undefined ? 'date' : 'statementLineId');
   const rows = await currentInstalments(trx, l);
   const penaltyOwed = D(l.penalty_accrued).minus(l.penalty_paid);
   const open = openOf(rows);
-  const most = payoffAmount(penaltyOwed, open, input.date);
+  const currentNo = currentPeriod(rows, input.date);
+  const most = payoffAmount(penaltyOwed, open, input.date, currentNo);
   if (D(input.amount).gt(most)) {
     throw unprocessable('overpayment', `the loan takes at most ${money(most)} on ${input.date}`, { payoff: money(most) }).zh(`截至 ${input.date} 本笔贷款最多应还 ${money(most)} 元`);
   }
-  const a = allocate(input.amount, penaltyOwed, open, input.date, settings.allocationOrder);
-  const byNo = new Map(rows.map((r) => [r.no, r]));
-  // The subsidy of an instalment is posted by the repayment that settles its interest (docs/loans.md).
-  // Only instalments due or in their current period: a period not begun has no interest to subsidise.
-  const current = open.filter((i) => i.dueDate > input.date).reduce((m, i) => Math.min(m, i.no), Infinity);
+  const a = allocate(input.amount, penaltyOwed, open, input.date, settings.allocationOrder, currentNo);
+  // The subsidy of an instalment is posted once, by the first repayment dated in or after its period that
+  // leaves its borrower interest settled, whether or not that repayment touches it (a 100 % subsidised
+  // instalment whose principal was prepaid is never touched again). Periods not begun: docs/loans.md.
+  const paidNow = new Map(a.lines.map((x) => [x.no, x.interest]));
   let subsidy = D(0);
   const subsidised: number[] = [];
-  for (const line of a.lines) {
-    const r = byNo.get(line.no)!;
-    if (r.due_date > input.date && r.no !== current) continue;
-    if (!r.subsidy_posted && D(r.subsidy).gt(0) && owedInterest(r).minus(line.interest).lte(0)) {
+  for (const r of rows) {
+    const begun = r.due_date <= input.date || r.no === currentNo;
+    if (!begun || r.subsidy_posted || D(r.subsidy).lte(0)) continue;
+    if (owedInterest(r).minus(paidNow.get(r.no) ?? 0).lte(0)) {
       subsidy = subsidy.plus(r.subsidy);
       subsidised.push(r.no);
     }
@@ -673,7 +693,7 @@ export async function restructureLoan(trx: Knex.Transaction, user: SessionUser, 
   const facts: Record<string, unknown> = { date, entry: null, termMonths: input.termMonths, capitalised: money(capitalised) };
   await loanWorkflow.apply(trx, l, 'restructure', user, {
     note: input.note, amount: money(principal), input: key, publicExtra: facts,
-    patch: { schedule_version: version, principal_outstanding: money(principal) },
+    patch: { schedule_version: version, principal_outstanding: money(principal), restructured_date: date },
     before: async () => {
       await record();
       if (capitalised.gt(0)) {
@@ -736,6 +756,7 @@ export async function getLoan(db: Db, user: SessionUser, id: number, settings: L
     tier: loanTier(l.approved_amount ?? l.recommended_amount ?? l.requested_amount, settings),
     tierLimits: { district: money(settings.districtLimit), foundation: money(settings.foundationLimit) },
     refusalReasons: l.refusal_reasons,
+    appliedDate: l.applied_date, approvedDate: l.approved_date, restructuredDate: l.restructured_date,
     disbursedDate: l.disbursed_date, disbursementEntry: l.disbursement_entry, closedDate: l.closed_date,
     principalOutstanding: money(l.principal_outstanding), penaltyAccrued: money(l.penalty_accrued), penaltyPaid: money(l.penalty_paid),
     penaltyOutstanding: money(D(l.penalty_accrued).minus(l.penalty_paid)), writtenOff: money(l.written_off),

@@ -56,6 +56,9 @@ function routeOf(req: Request): string {
   return '(unmatched)';
 }
 
+/** The methods the routes answer; any other the HTTP parser lets through (PROPFIND, PURGE, M-SEARCH …) is 'OTHER'. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** Express middleware (first in the app): times every request and counts it by route pattern and status. */
 export function httpMetrics(req: Request, res: Response, next: NextFunction) {
   const end = httpDuration.startTimer();
@@ -64,7 +67,7 @@ export function httpMetrics(req: Request, res: Response, next: NextFunction) {
     if (done) return;
     done = true;
     // A client that went away before the answer was sent is counted with status 499, as nginx logs it.
-    const labels = { method: req.method, route: routeOf(req), status: res.writableFinished ? String(res.statusCode) : '499' };
+    const labels = { method: METHODS.has(req.method) ? req.method : 'OTHER', route: routeOf(req), status: res.writableFinished ? String(res.statusCode) : '499' };
     httpRequests.inc(labels);
     end(labels);
   };
@@ -183,7 +186,7 @@ export function appMetrics(db: Knex, chainLength: () => Promise<number>): Regist
 
 /**
  * Who may read /metrics (docs/operations.md): with METRICS_TOKEN, a request with `Authorization: Bearer
- * <token>`; without it, nobody on the service's port (404, as if there were no such route) — a separate
+ * <token>` (the scheme in any case, RFC 9110 11.1; never the query string), compared in constant time on the digests; without it, nobody on the service's port (404, as if there were no such route) — a separate
  * listener (METRICS_PORT on METRICS_HOST, loopback by default) is how to scrape without a token.
  */
 export function metricsHandler(registry: Registry, token: string | undefined, opts: { open: boolean }) {
@@ -192,7 +195,7 @@ export function metricsHandler(registry: Registry, token: string | undefined, op
     res.status(status).json({ error: { code, message, messageZh: messageZhOf(code, code === 'unauthorized' ? '读取监控指标需要 METRICS_TOKEN 令牌' : undefined), details: null } });
   return async (req: Request, res: Response, next: NextFunction) => {
     if (expected) {
-      const m = /^Bearer (\S{1,500})$/.exec(req.headers.authorization ?? '');
+      const m = /^Bearer (\S{1,500})$/i.exec(req.headers.authorization ?? '');
       const given = crypto.createHash('sha256').update(m?.[1] ?? '').digest();
       if (!m || !crypto.timingSafeEqual(given, expected)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');

@@ -96,7 +96,7 @@ async function sendReport<P extends Record<string, unknown>>(app: AppContext, re
     const pub = await timeReport(kind, () => onReader(app, reader, () => publishReport(app.db, kind, params, render, sink, {
       actor, aidRulesName: app.config.aidRulesName, readDb: reader.db,
       onBasis: (basis, snapshotHead) => stateAsOf(res, app, reader, basis, snapshotHead),
-    })));
+    }), { publishes: true }));
     res.addTrailers({ 'X-Report-SHA256': pub.sha256 });
     res.end();
   } catch (e) {

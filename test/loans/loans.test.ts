@@ -27,13 +27,13 @@ describe('start-up micro-loans (API, real PostgreSQL)', () => {
   }
 
   const borrowerName = '张创业';
-  async function application(unit: string, amount: string, opts: { idNumber?: string; term?: number } = {}) {
+  async function application(unit: string, amount: string, opts: { idNumber?: string; term?: number; date?: string } = {}) {
     const r = await api('POST', '/loans', {
       token: officer,
       body: {
         pilotUnit: unit, product, borrower: { name: borrowerName, idNumber: opts.idNumber ?? validIdNumber(), phone: '13912345678' },
         membership: { unionOrg: '某建工集团工会', memberNo: 'M-001' }, businessPlan: '开办社区早餐店，月营业额约三万元',
-        guarantors: [{ name: '李担保', idNumber: validIdNumber(), relation: '同事' }], requestedAmount: amount, termMonths: opts.term ?? 12,
+        guarantors: [{ name: '李担保', idNumber: validIdNumber(), relation: '同事' }], requestedAmount: amount, termMonths: opts.term ?? 12, date: opts.date,
       },
     });
     expect(r.status, r.text).to.equal(201);
@@ -41,16 +41,17 @@ describe('start-up micro-loans (API, real PostgreSQL)', () => {
     return r.body;
   }
 
-  async function reviewed(unit: string, amount: string) {
-    const a = await application(unit, amount);
+  async function reviewed(unit: string, amount: string, date?: string) {
+    const a = await application(unit, amount, { date });
     const rv = await api('POST', `/loans/${a.id}/review`, { token: officer2, body: { note: '材料齐全' } });
     expect(rv.status, rv.text).to.equal(200);
     return a.id as number;
   }
 
+  /** Applied for, approved and disbursed on `date` (dated back: entered late), so a loan can be in arrears today. */
   async function disbursed(unit: string, amount: string, date: string) {
-    const id = await reviewed(unit, amount);
-    expect((await api('POST', `/loans/${id}/approve`, { token: approverCY, body: { approvedAmount: amount } })).body.status).to.equal('approved');
+    const id = await reviewed(unit, amount, date);
+    expect((await api('POST', `/loans/${id}/approve`, { token: approverCY, body: { approvedAmount: amount, date } })).body.status).to.equal('approved');
     const d = await api('POST', `/loans/${id}/disburse`, { token: finance, body: { date, paymentRef: `PAY-${id}` } });
     expect(d.status, d.text).to.equal(200);
     expect(d.body.status).to.equal('active');

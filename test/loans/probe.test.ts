@@ -54,11 +54,14 @@ describe('loans: outside probe (real service, unlisted inputs)', function () {
   }
 
   /** A CY pilot unit lending from a fresh fund holding `amount`, donated on `donatedOn`. */
-  async function unit(amount = '1000000.00', donatedOn = addDays(today, -800), quota = '5000000.00') {
+  async function unit(amount = '1000000.00', donatedOn = addDays(today, -800), quota = '5000000.00', y = year) {
     const { funds } = await fundTree(finance, ['CY']);
     if (amount !== '0.00') await donate(finance, funds.CY!, amount, donatedOn);
+    if ((await api('GET', `/loans/programmes/${y}`, { token: admin })).status === 404) {
+      expect((await api('PUT', `/loans/programmes/${y}`, { token: admin, body: { fund: funds.CY } })).status).to.equal(200);
+    }
     const code = uniq('PU');
-    const r = await api('PUT', `/loans/programmes/${year}/pilot-units/${code}`, { token: admin, body: { nameZh: '朝阳区总工会', kind: 'district', district: 'CY', quota, fund: funds.CY } });
+    const r = await api('PUT', `/loans/programmes/${y}/pilot-units/${code}`, { token: admin, body: { nameZh: '朝阳区总工会', kind: 'district', district: 'CY', quota, fund: funds.CY } });
     expect(r.status, r.text).to.equal(200);
     return { code, fund: funds.CY! };
   }
@@ -68,18 +71,19 @@ describe('loans: outside probe (real service, unlisted inputs)', function () {
     businessPlan: '小吃店', guarantors: [{ name: '钱担保', idNumber: validIdNumber() }], requestedAmount: amount, termMonths: term,
   });
 
-  async function approved(pu: string, prod: string, amount: string, term: number) {
-    const a = await api('POST', '/loans', { token: officer, body: appBody(pu, prod, amount, term) });
+  /** Applied for and approved on `date` (default today; dated back when entered late). */
+  async function approved(pu: string, prod: string, amount: string, term: number, date?: string) {
+    const a = await api('POST', '/loans', { token: officer, body: { ...appBody(pu, prod, amount, term), date } });
     expect(a.status, a.text).to.equal(201);
     expect((await api('POST', `/loans/${a.body.id}/review`, { token: officer2, body: {} })).status).to.equal(200);
     const who = new Decimal(amount).gt('50000') ? foundation1 : approverCY;
-    const ap = await api('POST', `/loans/${a.body.id}/approve`, { token: who, body: { approvedAmount: amount } });
+    const ap = await api('POST', `/loans/${a.body.id}/approve`, { token: who, body: { approvedAmount: amount, date } });
     expect(ap.body.status, ap.text).to.equal('approved');
     return a.body.id as number;
   }
 
   async function disbursed(pu: string, prod: string, amount: string, term: number, date: string) {
-    const id = await approved(pu, prod, amount, term);
+    const id = await approved(pu, prod, amount, term, date);
     const d = await api('POST', `/loans/${id}/disburse`, { token: finance, body: { date, paymentRef: `PAY-${id}` } });
     expect(d.status, d.text).to.equal(200);
     return id;
@@ -282,7 +286,7 @@ describe('loans: outside probe (real service, unlisted inputs)', function () {
     it('refuses a date in the future or before the fund had the money; once only when sent twice at once', async () => {
       const { code, fund } = await unit('100000.00', addDays(today, -10));
       const prod = await product();
-      const id = await approved(code, prod, '5000.00', 12);
+      const id = await approved(code, prod, '5000.00', 12, addDays(today, -40));
       const head = await auditSeq();
       refused(await api('POST', `/loans/${id}/disburse`, { token: finance, body: { date: addDays(today, 1), paymentRef: 'P' } }), 422, 'future_date');
       refused(await api('POST', `/loans/${id}/disburse`, { token: finance, body: { date: addDays(today, -30), paymentRef: 'P' } }), 409, 'insufficient_funds');
@@ -369,9 +373,133 @@ describe('loans: outside probe (real service, unlisted inputs)', function () {
     });
   });
 
+  describe('business dates (application, approval, disbursement, repayment)', () => {
+    it('an application and approval may be dated back, never ahead nor out of order; no disbursement before the approval', async () => {
+      const { code, fund } = await unit('100000.00', addDays(today, -400));
+      const prod = await product();
+      const d0 = addDays(today, -10);
+      const head = await auditSeq();
+      refused(await api('POST', '/loans', { token: officer, body: { ...appBody(code, prod, '2000.00', 12), date: addDays(today, 1) } }), 422, 'future_date');
+      refused(await api('POST', '/loans', { token: officer, body: { ...appBody(code, prod, '2000.00', 12), date: '2026-02-30' } }), 400, 'validation_failed');
+      expect(await loanRowsAfter(head)).to.deep.equal([]);
+      const a = await api('POST', '/loans', { token: officer, body: { ...appBody(code, prod, '2000.00', 12), date: d0 } });
+      expect(a.status, a.text).to.equal(201);
+      expect(a.body.appliedDate).to.equal(d0);
+      const id = a.body.id as number;
+      expect((await api('POST', `/loans/${id}/review`, { token: officer2, body: {} })).status).to.equal(200);
+      const mid = await auditSeq();
+      const early = await api('POST', `/loans/${id}/approve`, { token: approverCY, body: { approvedAmount: '2000.00', date: addDays(d0, -1) } });
+      refused(early, 400, 'validation_failed');
+      expect(early.body.error.details[0].path).to.equal('date');
+      refused(await api('POST', `/loans/${id}/approve`, { token: approverCY, body: { approvedAmount: '2000.00', date: addDays(today, 1) } }), 422, 'future_date');
+      expect(await loanRowsAfter(mid)).to.deep.equal([]);
+      expect((await api('GET', `/loans/${id}`, { token: finance })).body).to.include({ status: 'reviewed', approvedDate: null });
+      const ap = await api('POST', `/loans/${id}/approve`, { token: approverCY, body: { approvedAmount: '2000.00', date: addDays(d0, 2) } });
+      expect(ap.body, ap.text).to.include({ status: 'approved', approvedDate: addDays(d0, 2) });
+      const mid2 = await auditSeq();
+      for (const date of [addDays(d0, 1), d0, addDays(d0, -30)]) {
+        const r = await api('POST', `/loans/${id}/disburse`, { token: finance, body: { date, paymentRef: 'EARLY' }, headers: { 'Idempotency-Key': uniq('de') } });
+        refused(r, 400, 'validation_failed');
+        expect(r.body.error.details[0].path).to.equal('date');
+      }
+      expect(await loanRowsAfter(mid2)).to.deep.equal([]);
+      expect(await loanEntries(a.body.loanNo)).to.equal(0);
+      const d = await api('POST', `/loans/${id}/disburse`, { token: finance, body: { date: addDays(d0, 2), paymentRef: 'ON-TIME' } });
+      expect(d.body, d.text).to.include({ status: 'active', disbursedDate: addDays(d0, 2) });
+      await booksOk(fund);
+    });
+
+    it('refuses a repayment dated before the latest repayment or restructuring (400 on date), writing nothing', async () => {
+      const { code, fund } = await unit();
+      const prod = await product();
+      const d0 = addDays(today, -60);
+      const id = await disbursed(code, prod, '6000.00', 12, d0);
+      const loanNo = (await api('GET', `/loans/${id}`, { token: finance })).body.loanNo as string;
+      expect((await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: '50.00', date: addDays(d0, 30) } })).status).to.equal(201);
+      let entries = await loanEntries(loanNo);
+      let head = await auditSeq();
+      const before = await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: '50.00', date: addDays(d0, 29) }, headers: { 'Idempotency-Key': uniq('rb') } });
+      refused(before, 400, 'validation_failed');
+      expect(before.body.error.details[0].path).to.equal('date');
+      expect(await loanRowsAfter(head)).to.deep.equal([]);
+      expect(await loanEntries(loanNo)).to.equal(entries);
+      // The same day as the latest repayment is fine.
+      expect((await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: '50.00', date: addDays(d0, 30) } })).status).to.equal(201);
+      // Restructured on d0 + 40: nothing may be dated before it.
+      const rd = addDays(d0, 40);
+      expect((await api('POST', `/loans/${id}/restructure`, { token: approverCY, body: { termMonths: 12, note: '重组', date: rd } })).status).to.equal(200);
+      const r2 = await api('POST', `/loans/${id}/restructure`, { token: foundation1, body: { termMonths: 12, note: '同意', date: rd } });
+      expect(r2.body, r2.text).to.include({ restructuredDate: rd });
+      entries = await loanEntries(loanNo);
+      head = await auditSeq();
+      refused(await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: '50.00', date: addDays(rd, -1) } }), 400, 'validation_failed');
+      refused(await api('POST', `/loans/${id}/write-off`, { token: approverCY, body: { note: '倒签', date: addDays(rd, -1) } }), 400, 'validation_failed');
+      refused(await api('POST', `/loans/${id}/restructure`, { token: approverCY, body: { termMonths: 6, note: '倒签', date: addDays(rd, -1) } }), 400, 'validation_failed');
+      expect(await loanRowsAfter(head)).to.deep.equal([]);
+      expect(await loanEntries(loanNo)).to.equal(entries);
+      const ok = await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: '50.00', date: rd } });
+      expect(ok.status, ok.text).to.equal(201);
+      await booksOk(fund);
+    });
+  });
+
+  describe('interest subsidy of periods begun', () => {
+    it('100 % subsidy, principal of instalment 2 prepaid in month 1, paid off in month 2: the subsidy of both begun periods posted, none of the rest', async () => {
+      const { code, fund } = await unit();
+      const prod = await product({ subsidyPercent: '100', annualRate: '12' });
+      const d0 = addDays(today, -40);
+      const id = await disbursed(code, prod, '12000.00', 12, d0);
+      const rows = await schedule(id);
+      expect(rows[0]!.dueDate < today && rows[1]!.dueDate > today, 'today is in period 2').to.equal(true);
+      // Month 1: instalment 1 in full (its period has begun), the principal of 2 and 100.00 of 3's.
+      const first = new Decimal(rows[0]!.principal).plus(rows[1]!.principal).plus('100.00');
+      const r1 = await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: first.toFixed(2), date: addDays(d0, 5) } });
+      expect(r1.status, r1.text).to.equal(201);
+      expect(r1.body).to.include({ interest: '0.00', principal: first.toFixed(2), subsidy: rows[0]!.subsidy });
+      // Month 2: paid off. Instalment 2 (principal already paid, never touched again) has begun: its subsidy now.
+      const po = await api('GET', `/loans/${id}/payoff?date=${today}`, { token: finance });
+      expect(po.body.amount).to.equal(new Decimal('12000.00').minus(first).toFixed(2));
+      const r2 = await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: po.body.amount, date: today } });
+      expect(r2.status, r2.text).to.equal(201);
+      expect(r2.body).to.include({ settled: true, subsidy: rows[1]!.subsidy });
+      const subsidy = new Decimal(rows[0]!.interest).plus(rows[1]!.interest);
+      const tb = await api('GET', `/reports/trial-balance?fund=${fund}`, { token: finance });
+      expect(tb.body.totals.debit).to.equal(tb.body.totals.credit);
+      const net = (a: string) => (tb.body.rows as { account: string; debit: string | null; credit: string | null }[])
+        .filter((r) => r.account === a).reduce((t, r) => t.plus(r.debit ?? 0).minus(r.credit ?? 0), new Decimal(0));
+      expect(net('1122').toFixed(2), '1122 zero').to.equal('0.00');
+      expect(net('5101').toFixed(2), '5101: the subsidy of periods 1 and 2').to.equal(subsidy.toFixed(2));
+      expect(net('4901').negated().toFixed(2), '4901: the subsidised interest only').to.equal(subsidy.toFixed(2));
+      const { rows: posted } = await testService().ctx.db.raw('SELECT no FROM loan_instalments WHERE loan_id = ? AND subsidy_posted ORDER BY no', [id]);
+      expect(posted.map((r: { no: number }) => r.no)).to.deep.equal([1, 2]);
+      await booksOk(fund);
+    });
+
+    it('a partial prepayment never makes a later period current: the payoff falls by what was paid, the interest of periods not begun waived', async () => {
+      const { code, fund } = await unit();
+      const prod = await product({ subsidyPercent: '50', annualRate: '12' });
+      const d0 = addDays(today, -3);
+      const id = await disbursed(code, prod, '12000.00', 12, d0);
+      const rows = await schedule(id);
+      const po1 = new Decimal((await api('GET', `/loans/${id}/payoff?date=${today}`, { token: finance })).body.amount);
+      // Instalment 1 in full and the principal of instalment 2 (whose period has not begun).
+      const part = new Decimal(rows[0]!.principal).plus(rows[0]!.borrowerInterest).plus(rows[1]!.principal);
+      const r1 = await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: part.toFixed(2), date: today } });
+      expect(r1.status, r1.text).to.equal(201);
+      expect(r1.body.subsidy).to.equal(rows[0]!.subsidy);
+      const po2 = (await api('GET', `/loans/${id}/payoff?date=${today}`, { token: finance })).body.amount as string;
+      expect(po2, 'no interest of period 2 asked for').to.equal(po1.minus(part).toFixed(2));
+      const r2 = await api('POST', `/loans/${id}/repayments`, { token: finance, body: { amount: po2, date: today } });
+      expect(r2.body, r2.text).to.include({ settled: true, interest: '0.00', subsidy: '0.00' });
+      const after = await schedule(id);
+      expect((after as unknown as { no: number; waivedInterest: string }[]).filter((i) => i.no > 1).every((i, k) => i.waivedInterest === rows[k + 1]!.borrowerInterest)).to.equal(true);
+      await booksOk(fund);
+    });
+  });
+
   describe('penalty job and arrears', () => {
     it('across 29 February and month ends: days past due by calendar, charged once a day even when run twice at once', async () => {
-      const { code, fund } = await unit('100000.00', '2023-12-01');
+      const { code, fund } = await unit('100000.00', '2023-12-01', '5000000.00', 2024); // applied in 2024: the 2024 programme
       const prod = await product({ penaltyRate: '36.5' });
       const id = await disbursed(code, prod, '1200.00', 3, '2024-01-31');
       const rows = await schedule(id);

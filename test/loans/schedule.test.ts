@@ -162,4 +162,15 @@ describe('repayment allocation (pure)', () => {
     expect(p.waived).to.deep.equal([]);
     expect(p.lines.map((l) => [l.no, l.interest.toFixed(2), l.principal.toFixed(2)])).to.deep.equal([[1, '50.00', '788.49'], [2, '46.06', '115.45']]);
   });
+
+  it('the current instalment is the one whose period holds the date: when it is paid, no later one is taken in full', () => {
+    const date = '2026-02-01'; // period 1; instalment 1 already paid, 2–4 open (principal of 2 prepaid)
+    const open = [{ ...items[1]!, principal: '0.00' }, items[2]!, items[3]!];
+    // 804.34 + 812.38: no interest, since no open instalment's period has begun.
+    expect(payoffAmount('0', open, date, 1).toFixed(2)).to.equal('1616.72');
+    expect(payoffAmount('0', open, date).toFixed(2), 'without the schedule’s current number: the first open one').to.equal('1662.78');
+    const a = allocate('1616.72', '0', open, date, order, 1);
+    expect(a.interest.toFixed(2)).to.equal('0.00');
+    expect(a.waived.map((w) => [w.no, w.interest.toFixed(2)])).to.deep.equal([[2, '46.06'], [3, '42.07'], [4, '38.06']]);
+  });
 });

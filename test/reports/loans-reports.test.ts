@@ -48,14 +48,14 @@ describe('start-up loan PDFs: the borrower’s statement and the programme repor
       token: officer,
       body: {
         pilotUnit: unit, product, borrower, membership: { unionOrg: '某建工集团工会' }, businessPlan: '开办社区早餐店',
-        guarantors: [guarantor], requestedAmount: '10000.00', termMonths: 12,
+        guarantors: [guarantor], requestedAmount: '10000.00', termMonths: 12, date: start,
       },
     });
     expect(a.status, a.text).to.equal(201);
     loanId = a.body.id;
     loanNo = a.body.loanNo;
     expect((await api('POST', `/loans/${loanId}/review`, { token: reviewer, body: {} })).status).to.equal(200);
-    expect((await api('POST', `/loans/${loanId}/approve`, { token: approver, body: { approvedAmount: '10000.00' } })).body.status).to.equal('approved');
+    expect((await api('POST', `/loans/${loanId}/approve`, { token: approver, body: { approvedAmount: '10000.00', date: start } })).body.status).to.equal('approved');
     const d = await api('POST', `/loans/${loanId}/disburse`, { token: finance, body: { date: start, paymentRef: 'PAY-RPT' }, headers: { 'Idempotency-Key': uniq('d') } });
     expect(d.status, d.text).to.equal(200);
     const rep = await api('POST', `/loans/${loanId}/repayments`, { token: finance, body: { amount: '888.49', date: addDays(start, 31), reference: 'BANK-RPT' }, headers: { 'Idempotency-Key': uniq('r') } });

@@ -7,6 +7,7 @@ import { AID_REASON, DISTRICT, label } from '../i18n';
 import { REPORT_KIND } from '../i18n-people';
 import { shanghaiDate } from '../../platform/clock';
 import { isPublicPeriod } from '../../reports';
+import { noticeBoardTimeline } from '../../aid';
 import { campaignNoticeSection } from './campaigns-public';
 import { csrfField, errorPage, field, fmtTime, langOf, page, sendCsv, str, table, tr, wantsCsv, type Column } from '../view';
 
@@ -38,7 +39,7 @@ function publicationFacts(t: (s: string) => string, lang: 'zh' | 'en', p: any) {
 export function publicPages(r: Router, ctx: AppContext) {
   // Anonymous pages revalidate against the audit head (src/http/conditional.ts): 304 before any API call or
   // rendering. Private to the browser: the board holds the visitor's form token, every page the language.
-  const boardCache = cachedPage(ctx.db, (req) => ({ scope: 'private', timeBucketMs: PUBLIC_MAX_AGE * 1000, vary: [langOf(req), req.web?.csrf] }));
+  const boardCache = cachedPage(ctx.db, (req) => ({ scope: 'private', timeBucketMs: PUBLIC_MAX_AGE * 1000, timeline: () => noticeBoardTimeline(ctx.db), vary: [langOf(req), req.web?.csrf] }));
   const disclosureCache = cachedPage(ctx.db, (req) => ({ scope: 'private', vary: [langOf(req), shanghaiDate()] }));
   const verifyCache = cachedPage(ctx.db, (req) => ({ scope: 'private', vary: [langOf(req)] }));
   const noticeBoard = async (req: any, res: any, extra: { caseNo?: string; errors?: Record<string, string>; message?: string; text?: string; contact?: string; flash?: string; status?: number } = {}) => {
