@@ -1,4 +1,4 @@
-import { type Raw, str, strOrNull, numOrNull, date, dateOrNull } from '../platform/rows';
+import { type Raw, str, strOrNull, numOrNull, date, dateOrNull, known } from '../platform/rows';
 
 export const AID_REASONS = ['illness', 'accident', 'disaster', 'education', 'hardship', 'other'] as const;
 export type AidReason = (typeof AID_REASONS)[number];
@@ -107,10 +107,6 @@ export interface AidObjectionRow {
 }
 
 
-function known<T extends string>(values: readonly T[], v: unknown, what: string): T {
-  if (!values.includes(v as T)) throw new Error(`unknown ${what} ${String(v)}`);
-  return v as T;
-}
 
 export function decodeCase(r: Raw): AidCaseRow {
   return {

@@ -1,7 +1,7 @@
 // The campaign's words as types, the pure rules (amount by category, add-ons, cap; quota ranking; tiers;
 // line references) and the row decoders: the one place raw rows of the campaign tables are read.
 import { Decimal, money } from '../platform/money';
-import { type Raw, str, strOrNull, numOrNull, date, dateOrNull } from '../platform/rows';
+import { type Raw, str, strOrNull, numOrNull, date, dateOrNull, known } from '../platform/rows';
 import type { WorkflowEventRow } from '../workflow/tiers';
 import type { Category, Cause, HouseholdStatus } from '../households';
 
@@ -148,10 +148,6 @@ export interface ObjectionRow {
   resolution_note: string | null;
 }
 
-function known<T extends string>(values: readonly T[], v: unknown, what: string): T {
-  if (!values.includes(v as T)) throw new Error(`unknown ${what} ${String(v)}`);
-  return v as T;
-}
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 export const decodeCampaign = (r: Raw): CampaignRow => ({

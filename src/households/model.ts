@@ -1,7 +1,7 @@
 import { Decimal } from '../platform/money';
 import { isCalendarDate } from '../platform/clock';
 import { regionCodeProblem } from './id-regions';
-import { type Raw, str, strOrNull, date } from '../platform/rows';
+import { type Raw, str, strOrNull, date, known } from '../platform/rows';
 
 export const CATEGORIES = ['deep', 'relative', 'accidental'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -104,10 +104,6 @@ export function perCapita(monthlyIncome: Decimal.Value, memberCount: number): De
 // Rows as the code sees them: each table's row type, decoded once from what the driver returns
 // (NUMERIC → string, DATE → 'YYYY-MM-DD' string, text[] → string[], jsonb → parsed, timestamptz → Date).
 
-function known<T extends string>(values: readonly T[], v: unknown, what: string): T {
-  if (!values.includes(v as T)) throw new Error(`unknown ${what} ${String(v)}`);
-  return v as T;
-}
 
 /** households: identifiers sealed (`*_enc`), members as stored (openMembers reads them). */
 export interface HouseholdRow {

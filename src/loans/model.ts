@@ -1,7 +1,7 @@
 // The loans domain's words as types, its pure rules (tiers, allocation order) and the row decoders: the one
 // place raw rows of the loan tables are read.
 import type { WorkflowEventRow } from '../workflow/tiers';
-import { type Raw, str, strOrNull, numOrNull, date } from '../platform/rows';
+import { type Raw, str, strOrNull, numOrNull, date, known } from '../platform/rows';
 import { METHODS, type Method } from './schedule';
 
 export const LOAN_STATUSES = ['submitted', 'reviewed', 'approved', 'refused', 'withdrawn', 'active', 'closed', 'written_off'] as const;
@@ -92,10 +92,6 @@ export interface LoanRow {
 
 const json = <T>(v: unknown, fallback: T): T => (v === null || v === undefined ? fallback : ((typeof v === 'string' ? JSON.parse(v) : v) as T));
 
-function known<T extends string>(values: readonly T[], v: unknown, what: string): T {
-  if (!values.includes(v as T)) throw new Error(`unknown ${what} ${String(v)}`);
-  return v as T;
-}
 
 export function decodeLoan(r: Raw): LoanRow {
   return {
