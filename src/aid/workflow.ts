@@ -5,8 +5,8 @@ import { clock } from '../platform/clock';
 import { conflict, forbidden, invalidState, invariant, unprocessable } from '../platform/errors';
 import { Decimal, money } from '../platform/money';
 import { getFund, type Fund } from '../ledger';
-import { defineWorkflow, type Guard, type MakerChecker } from '../workflow';
-import { AID_STATUSES, approverFitsTier, decodeApproval, decodeCase, fundInScope, tierFor, type AidCaseRow, type AidStatus, type TierLimits } from './model';
+import { amountTierGuard, defineWorkflow, type Guard, type MakerChecker } from '../workflow';
+import { AID_STATUSES, decodeApproval, decodeCase, fundInScope, type AidCaseRow, type AidStatus, type TierLimits } from './model';
 
 export const STATUS_ZH: Record<AidStatus, string> = {
   draft: '草稿', submitted: '已提交', reviewed: '已复核', approved: '已批准', in_notice: '公示中', payable: '待支付', paid: '已支付',
@@ -68,19 +68,15 @@ const notAboveRequest = (word: { en: string; zh: string }, amountOf: (input: nev
 });
 
 /** Tiers by approved amount; the refusal keeps the code 403 forbidden the API has always answered with. */
-const approvalTier: Guard<AidCaseRow, ApproveInput> = {
-  name: 'tier',
+const approvalTier = amountTierGuard<AidCaseRow, ApproveInput>({
   describe: 'the approved amount picks the tier (district ≤ district limit, foundation ≤ foundation limit, else two foundation approvers), refused as 403 forbidden',
-  check: (_trx, c, input, actor) => {
-    const amount = input.approvedAmount;
-    const t = tierFor(amount, input.limits);
-    if (typeof actor !== 'string' && approverFitsTier(actor, t, c.district)) return null;
-    return forbidden(`an amount of ${money(amount)} needs ${t === 'district' ? 'an approver of the district or the foundation' : 'a foundation approver'}`, 'forbidden', {
-      tier: t,
-      limits: { district: input.limits.districtLimit, foundation: input.limits.foundationLimit },
-    }).zh(`批准金额 ${money(amount)} 元须由${t === 'district' ? '本区或基金会的审批人' : t === 'foundation' ? '基金会审批人' : '两位不同的基金会审批人'}审批（区级审批上限 ${money(input.limits.districtLimit)} 元，基金会一人审批上限 ${money(input.limits.foundationLimit)} 元）`);
-  },
-};
+  amount: (i) => i.approvedAmount,
+  noun: { en: 'an amount', zh: '批准金额' },
+  districtApprover: 'an approver of the district',
+  code: 'forbidden',
+  zhDistrictLimit: '区级审批上限',
+  details: (_c, i, tier) => ({ tier, limits: { district: i.limits.districtLimit, foundation: i.limits.foundationLimit } }),
+});
 
 const approverFitsFund: Guard<AidCaseRow, ApproveInput> = {
   name: 'fund_of_district',

@@ -71,7 +71,6 @@ export function quotaOrder(a: { category: string; perCapita: Decimal; id: number
 }
 
 export { tierFor, approvalsNeeded, type ApprovalTier as CampaignTier, type TierLimits as CampaignTierLimits } from '../workflow/tiers';
-export { approverFitsTier as approverFits } from '../workflow/tiers';
 
 /** The line's reference on the bank file and in the ledger (附言): C<campaign>-<line no>. */
 export const lineRef = (campaignId: number, lineNo: number) => `C${campaignId}-${lineNo}`;

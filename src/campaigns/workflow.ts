@@ -2,10 +2,10 @@
 // table in src/campaigns/CONTEXT.md is generated from here (npm run docs:workflows).
 import type { Knex } from 'knex';
 import { clock } from '../platform/clock';
-import { conflict, forbidden, invalidState, unprocessable } from '../platform/errors';
+import { conflict, invalidState, unprocessable } from '../platform/errors';
 import { money } from '../platform/money';
-import { defineWorkflow, type Guard, type MakerChecker } from '../workflow';
-import { CAMPAIGN_STATUSES, KIND_ZH, approverFits, decodeCampaign, tierFor, type CampaignRow, type CampaignStatus, type CampaignTierLimits } from './model';
+import { amountTierGuard, defineWorkflow, type Guard, type MakerChecker } from '../workflow';
+import { CAMPAIGN_STATUSES, KIND_ZH, decodeCampaign, type CampaignRow, type CampaignStatus, type CampaignTierLimits } from './model';
 
 export const STATUS_ZH: Record<CampaignStatus, string> = {
   draft: '草稿', built: '名单已生成', submitted: '已提交审批', in_notice: '公示中', payable: '待支付', paying: '支付中', paid: '已支付', cancelled: '已取消',
@@ -24,18 +24,15 @@ export async function openObjections(trx: Knex.Transaction, campaignId: number) 
   return trx('campaign_objections').where({ campaign_id: campaignId, status: 'open' }).count<{ n: string }[]>('* as n').then((r) => Number(r[0]!.n));
 }
 
-const approvalTier: Guard<CampaignRow, ApproveInput> = {
-  name: 'tier',
+const approvalTier = amountTierGuard<CampaignRow, ApproveInput>({
   describe: 'the roll total picks the tier (district ≤ CAMPAIGN_DISTRICT_LIMIT for a district campaign, foundation ≤ CAMPAIGN_FOUNDATION_LIMIT, else two distinct foundation approvers)',
-  check: (_trx, c, input, actor) => {
-    const t = tierFor(input.total, input.limits);
-    if (typeof actor !== 'string' && approverFits(actor, t, c.district)) return null;
-    const who = t === 'district' ? '本区或基金会的审批人' : t === 'foundation' ? '基金会审批人' : '两位不同的基金会审批人';
-    return forbidden(`a roll total of ${money(input.total)} needs ${t === 'district' ? 'an approver of the campaign’s district or the foundation' : 'a foundation approver'}`, 'forbidden', {
-      tier: t, total: money(input.total), limits: { district: money(input.limits.districtLimit), foundation: money(input.limits.foundationLimit) },
-    }).zh(`名单总额 ${money(input.total)} 元须由${who}审批（区级上限 ${money(input.limits.districtLimit)} 元，基金会一人审批上限 ${money(input.limits.foundationLimit)} 元）`);
-  },
-};
+  amount: (i) => i.total,
+  noun: { en: 'a roll total', zh: '名单总额' },
+  districtApprover: 'an approver of the campaign’s district',
+  code: 'forbidden',
+  zhDistrictLimit: '区级上限',
+  details: (_c, i, tier) => ({ tier, total: money(i.total), limits: { district: money(i.limits.districtLimit), foundation: money(i.limits.foundationLimit) } }),
+});
 
 const secondApproval: Guard<CampaignRow, ApproveInput> = {
   name: 'already_approved / amount_mismatch',

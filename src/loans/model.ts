@@ -33,7 +33,7 @@ export function parseAllocationOrder(text: string): Component[] | null {
 
 // ─────────────────────────────── approval tiers ───────────────────────────────
 
-export { tierFor as loanTier, approverFitsTier as fitsLoanTier, type ApprovalTier as LoanTier, type TierLimits as LoanTierLimits } from '../workflow/tiers';
+export { tierFor as loanTier, type ApprovalTier as LoanTier, type TierLimits as LoanTierLimits } from '../workflow/tiers';
 
 // ─────────────────────────────── rows ───────────────────────────────
 

@@ -1,10 +1,10 @@
 // The loan workflow, declared once (src/workflow): an application is made, reviewed, approved by tier
 // (maker-checker), refused or withdrawn; finance disburses it; repayments are recorded on the active loan;
 // write-off and restructuring need two different approvers. The state table in CONTEXT.md is generated from here.
-import { conflict, forbidden, unprocessable } from '../platform/errors';
+import { conflict, unprocessable } from '../platform/errors';
 import { Decimal, money } from '../platform/money';
-import { defineWorkflow, type Guard, type MakerChecker } from '../workflow';
-import { LOAN_STATUSES, STATUS_ZH, decodeLoan, fitsLoanTier, loanTier, type LoanRow, type LoanStatus, type LoanTierLimits, type ProductRow } from './model';
+import { amountTierGuard, defineWorkflow, type Guard, type MakerChecker } from '../workflow';
+import { LOAN_STATUSES, STATUS_ZH, decodeLoan, type LoanRow, type LoanStatus, type LoanTierLimits, type ProductRow } from './model';
 
 export const publicFacts = (l: LoanRow) => ({
   loanNo: l.loan_no, year: l.year, district: l.district, status: l.status,
@@ -49,16 +49,15 @@ const withinQuota: Guard<LoanRow, ApproveInput> = {
   },
 };
 
-const approvalTier: Guard<LoanRow, ApproveInput> = {
-  name: 'tier',
+const approvalTier = amountTierGuard<LoanRow, ApproveInput>({
   describe: 'the approved amount picks the tier (district ≤ LOAN_DISTRICT_LIMIT, foundation ≤ LOAN_FOUNDATION_LIMIT, else two foundation approvers)',
-  check: (_trx, l, i, actor) => {
-    const t = loanTier(i.approvedAmount, i.limits);
-    if (typeof actor !== 'string' && fitsLoanTier(actor, t, l.district)) return null;
-    return forbidden(`a loan of ${money(i.approvedAmount)} needs ${t === 'district' ? 'an approver of its district or the foundation' : 'a foundation approver'}`, 'tier', { tier: t, limits: i.limits })
-      .zh(`批准金额 ${money(i.approvedAmount)} 元须由${t === 'district' ? '本区或基金会的审批人' : t === 'foundation' ? '基金会审批人' : '两位不同的基金会审批人'}审批`);
-  },
-};
+  amount: (i) => i.approvedAmount,
+  noun: { en: 'a loan', zh: '批准金额' },
+  districtApprover: 'an approver of its district',
+  code: 'tier',
+  zhDistrictLimit: null,
+  details: (_l, i, tier) => ({ tier, limits: i.limits }),
+});
 
 /** A step two approvers take: the second is another person and confirms the first's amount (or terms). */
 export const secondApprover = (step: 'approve' | 'write_off' | 'restructure', keyOf: (i: never) => string | null): Guard<LoanRow, never> => ({

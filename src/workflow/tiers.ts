@@ -3,6 +3,9 @@
 // foundation limit one foundation approver, above it two distinct foundation approvers.
 import Decimal from 'decimal.js';
 import type { SessionUser } from '../auth';
+import { forbidden } from '../platform/errors';
+import { money } from '../platform/money';
+import type { Guard } from './index';
 
 export type ApprovalTier = 'district' | 'foundation' | 'two_foundation';
 
@@ -26,6 +29,38 @@ export function approverFitsTier(user: SessionUser, tier: ApprovalTier, district
   if (!user.roles.includes('approver')) return false;
   if (!user.district) return true; // foundation approver: every tier, every district
   return tier === 'district' && district !== null && user.district === district;
+}
+
+/**
+ * The tier guard of a workflow that approves money: the amount picks the tier, the approver must fit it. Each
+ * workflow names what is approved and the details of its refusal; the rule and the wording are one.
+ */
+export function amountTierGuard<R extends { district: string | null }, I extends { limits: TierLimits }>(g: {
+  describe: string;
+  amount: (input: I) => Decimal.Value;
+  /** What is approved, in the refusal: {en: 'an amount', zh: '批准金额'} … */
+  noun: { en: string; zh: string };
+  /** Who of the row's district may approve, in English: 'an approver of the district' … */
+  districtApprover: string;
+  /** The refusal's code (403 either way). */
+  code: string;
+  /** How the Chinese refusal names the district limit, or null to leave the limits out. */
+  zhDistrictLimit: string | null;
+  details: (row: R, input: I, tier: ApprovalTier) => Record<string, unknown>;
+}): Guard<R, I> {
+  return {
+    name: 'tier',
+    describe: g.describe,
+    check: (_trx, row, input, actor) => {
+      const amount = money(g.amount(input));
+      const t = tierFor(amount, input.limits);
+      if (typeof actor !== 'string' && approverFitsTier(actor, t, row.district)) return null;
+      const who = t === 'district' ? '本区或基金会的审批人' : t === 'foundation' ? '基金会审批人' : '两位不同的基金会审批人';
+      const limits = g.zhDistrictLimit === null ? '' : `（${g.zhDistrictLimit} ${money(input.limits.districtLimit)} 元，基金会一人审批上限 ${money(input.limits.foundationLimit)} 元）`;
+      return forbidden(`${g.noun.en} of ${amount} needs ${t === 'district' ? `${g.districtApprover} or the foundation` : 'a foundation approver'}`, g.code, g.details(row, input, t))
+        .zh(`${g.noun.zh} ${amount} 元须由${who}审批${limits}`);
+    },
+  };
 }
 
 /** The timeline row every workflow keeps (its own table adds the row's id column). */
