@@ -19,3 +19,20 @@ export async function startBenchService(prefix: string, extraEnv: Record<string,
   const svc = await startService(loadConfig(env));
   return { svc, dir };
 }
+
+/**
+ * The posting-function benchmarks' setup: a bench service with one foundation fund `GF`, today's date in
+ * Asia/Shanghai and the service's database URL; `run` gets them, and the service stops after it.
+ */
+export async function withGroupFund(prefix: string, run: (b: { svc: Awaited<ReturnType<typeof startBenchService>>['svc']; today: string; dbUrl: string }) => Promise<void>) {
+  const { createFund } = await import('../src/ledger/service');
+  const { svc } = await startBenchService(prefix);
+  try {
+    await svc.ctx.db.transaction((trx) => createFund(trx, 'bench', { code: 'GF', nameZh: '组', nameEn: 'Group', kind: 'foundation' }));
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    await run({ svc, today, dbUrl: (svc.ctx.db.client.config.connection as { connectionString: string }).connectionString });
+  } finally {
+    await svc.stop();
+  }
+  process.exit(0);
+}

@@ -11,6 +11,7 @@
 // The service runs on the embedded PostgreSQL (durable settings, as in production) in a temp folder.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,10 +26,28 @@ import { ServiceProcess, serviceEnv } from '../../test/chaos/harness';
 
 const run$ = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = [1, 8, 32];
+// BENCH_CLIENTS=8 (or 1,8): only those client counts; BENCH_NO_BATCHES=1 skips the batch loads.
+const CONCURRENCY = (process.env.BENCH_CLIENTS ?? '1,8,32').split(',').map(Number);
 const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
 const FUNDS = 32;
 
+
+// The load's HTTP client: node:http with keep-alive connections, one per client, and nothing else. pgbench's
+// client is a small C program; fetch (undici's full Fetch API) spent a third of a core at 8 clients on this
+// 2-core machine, taken from the service and the database it measures.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function post(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
@@ -37,7 +56,12 @@ const pct = (xs: number[], p: number) => {
 };
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
-async function postLoad(url: string, token: string, lineCount: 2 | 6, concurrency: number, seconds: number) {
+/**
+ * 2- or 6-line postings; 'floor': the 2-line posting made unbalanced, so the service does all it does before the
+ * database (HTTP, token, joi, checkEntry with its cached lookups) and answers 422 without a transaction: the most
+ * postings per second this process could answer at that concurrency if the database cost nothing.
+ */
+async function postLoad(urls: string[], token: string, lineCount: 2 | 6 | 'floor', concurrency: number, seconds: number) {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
   const latencies: number[] = [];
   let errors = 0;
@@ -45,8 +69,8 @@ async function postLoad(url: string, token: string, lineCount: 2 | 6, concurrenc
   const worker = async (w: number) => {
     const fund = `BF-${String(w % FUNDS).padStart(2, '0')}`;
     const lines =
-      lineCount === 2
-        ? [{ account: '1002', fund, debit: '10.00' }, { account: '4101', fund, credit: '10.00' }]
+      lineCount === 2 || lineCount === 'floor'
+        ? [{ account: '1002', fund, debit: '10.00' }, { account: '4101', fund, credit: lineCount === 2 ? '10.00' : '9.99' }]
         : [
             { account: '1002', fund, debit: '10.00' }, { account: '4101', fund, credit: '10.00' },
             { account: '1001', fund, debit: '5.00' }, { account: '1002', fund, credit: '5.00' },
@@ -55,9 +79,8 @@ async function postLoad(url: string, token: string, lineCount: 2 | 6, concurrenc
     const body = JSON.stringify({ date: today, description: `bench ${lineCount}-line`, lines });
     while (performance.now() < until) {
       const t = performance.now();
-      const r = await fetch(`${url}/api/v1/journal-entries`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
-      await r.arrayBuffer();
-      if (r.status === 201) latencies.push(performance.now() - t);
+      const r = await post(`${urls[w % urls.length]}/api/v1/journal-entries`, token, body);
+      if (r.status === (lineCount === 'floor' ? 422 : 201)) latencies.push(performance.now() - t);
       else errors++;
     }
   };
@@ -83,8 +106,7 @@ async function batchLoad(url: string, token: string, size: number, concurrency: 
         entries: Array.from({ length: size }, (_, i) => ({ idempotencyKey: `bb-${tag}-${i}`, date: today, description: 'bench batch', lines: [{ account: '1002', fund, debit: '10.00' }, { account: '4101', fund, credit: '10.00' }] })),
       });
       const t = performance.now();
-      const r = await fetch(`${url}/api/v1/journal-entries/batch`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
-      await r.arrayBuffer();
+      const r = await post(`${url}/api/v1/journal-entries/batch`, token, body);
       if (r.status === 201) {
         latencies.push(performance.now() - t);
         entries += size;
@@ -107,8 +129,8 @@ async function payLoad(url: string, token: string, date: string, concurrency: nu
     const body = JSON.stringify({ date, description: 'bench payment', lines: [{ account: '5101', fund, debit: '0.01' }, { account: '1002', fund, credit: '0.01' }] });
     while (performance.now() < until) {
       const t = performance.now();
-      const r = await fetch(`${url}/api/v1/journal-entries`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
-      const text = await r.text();
+      const r = await post(`${url}/api/v1/journal-entries`, token, body);
+      const text = r.text;
       if (r.status === 201) latencies.push(performance.now() - t);
       else failures.set(`${r.status} ${text.slice(0, 120)}`, (failures.get(`${r.status} ${text.slice(0, 120)}`) ?? 0) + 1);
     }
@@ -143,6 +165,33 @@ async function timeGets(url: string, token: string, pathQ: string, n = 30) {
     if (i >= 3) xs.push(performance.now() - t);
   }
   return { p50: pct(xs, 50), p99: pct(xs, 99) };
+}
+
+/**
+ * BENCH_WAITS=1: samples pg_stat_activity of the service's database every 100 ms while a load runs, and prints what
+ * its backends were doing (state, wait event, statement), most seen first: where a stalled load waits.
+ */
+function sampleWaits(su: Knex | undefined) {
+  if (!su || !process.env.BENCH_WAITS) return async () => undefined;
+  const seen = new Map<string, number>();
+  let samples = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    su.raw(`SELECT state, coalesce(wait_event_type || ':' || wait_event, 'cpu') AS wait, regexp_replace(left(query, 70), '\\s+', ' ', 'g') AS q
+              FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`)
+      .then(({ rows }: { rows: { state: string; wait: string; q: string }[] }) => {
+        samples++;
+        for (const r of rows) seen.set(`${r.state} | ${r.wait} | ${r.q}`, (seen.get(`${r.state} | ${r.wait} | ${r.q}`) ?? 0) + 1);
+      })
+      .finally(() => (busy = false));
+  }, 100);
+  return async () => {
+    clearInterval(timer);
+    console.log(`    pg_stat_activity, ${samples} samples (backends seen × state | wait | statement):`);
+    for (const [k, n] of [...seen].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`      ${String(n).padStart(5)} × ${k}`);
+  };
 }
 
 const benchFunds = () => Array.from({ length: FUNDS }, (_, i) => `BF-${String(i).padStart(2, '0')}`);
@@ -241,6 +290,7 @@ export async function run() {
     DATA_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
   };
   delete env.DATABASE_URL;
+  if (process.env.BENCH_WAITS) env.LOG_LEVEL = 'debug';
   let svc = await startService(loadConfig(env));
   // BENCH_PG_STATS=1: restart the embedded server with pg_stat_statements loaded (it ships with the binaries).
   const pgStats = !!process.env.BENCH_PG_STATS && !!svc.superuserUrl;
@@ -255,9 +305,20 @@ export async function run() {
     su = createKnex(Object.assign(new URL(svc.superuserUrl!), { pathname: new URL(warmDb).pathname }).toString(), { min: 0, max: 1 }, 0);
     await su.raw('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   }
+  // BENCH_WAITS=1 without BENCH_PG_STATS: a superuser connection to the service's database for the sampler.
+  const suWaits = !su && process.env.BENCH_WAITS && svc.superuserUrl
+    ? createKnex(Object.assign(new URL(svc.superuserUrl), { pathname: new URL((svc.ctx.db.client.config.connection as { connectionString: string }).connectionString).pathname }).toString(), { min: 0, max: 1 }, 0)
+    : undefined;
   let stopRemote = async () => undefined as unknown;
   let owner: Knex | undefined;
   try {
+    if (suWaits) {
+      // Statements over 500 ms, with their plans (nested ones too), go to the server log (LOG_LEVEL=debug prints it).
+      const dbName = (await suWaits.raw('SELECT current_database() AS d')).rows[0].d;
+      for (const [k, v] of [['session_preload_libraries', 'auto_explain'], ['auto_explain.log_min_duration', '500ms'], ['auto_explain.log_nested_statements', 'on']]) {
+        await suWaits.raw(`ALTER DATABASE ?? SET ${k} = '${v}'`, [dbName]);
+      }
+    }
     const db = svc.ctx.db;
     await db.transaction(async (trx) => {
       await createUser(trx, 'bench', { username: 'bench-finance', password: 'Bench-finance-1', displayName: 'bench', roles: ['finance'] });
@@ -269,7 +330,17 @@ export async function run() {
     const dbUrl = (svc.ctx.db.client.config.connection as { connectionString: string }).connectionString;
     const remote = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: dbUrl, DATA_DIR: dir, AUDIT_SECRET: env.AUDIT_SECRET!, DATA_KEY: env.DATA_KEY!, LOG_LEVEL: 'silent' }));
     await remote.start();
-    stopRemote = () => remote.stop();
+    // BENCH_INSTANCES=2: single postings spread over that many service processes on the same database (client i
+    // to instance i mod n), as several instances behind one proxy would take them.
+    const more = await Promise.all(Array.from({ length: Number(process.env.BENCH_INSTANCES ?? 1) - 1 }, async () => {
+      const p = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: dbUrl, DATA_DIR: dir, AUDIT_SECRET: env.AUDIT_SECRET!, DATA_KEY: env.DATA_KEY!, LOG_LEVEL: 'silent' }));
+      await p.start();
+      return p;
+    }));
+    const urls = [remote.url, ...more.map((p) => p.url)];
+    stopRemote = async () => {
+      for (const p of [remote, ...more]) await p.stop();
+    };
     const login = await fetch(`${remote.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-finance', password: 'Bench-finance-1' }) });
     const token = ((await login.json()) as { token: string }).token;
 
@@ -286,22 +357,26 @@ export async function run() {
 
     console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, load avg ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`);
     console.log(`posting over HTTP vs pgbench tpcb-like (scale 10), ${SECONDS}s each, same PostgreSQL server`);
-    console.log('clients | pgbench tps  p50/p99 ms | 2-line entries/s  p50/p99 ms  ratio | 6-line entries/s  p50/p99 ms  ratio');
+    console.log('clients | pgbench tps  p50/p99 ms | 2-line entries/s  p50/p99 ms  ratio | 6-line entries/s  p50/p99 ms  ratio | HTTP floor/s  p50/p99 ms  ratio');
     if (su) await su.raw('SELECT pg_stat_statements_reset()');
     for (const c of process.env.BENCH_SKIP_THROUGHPUT ? [] : CONCURRENCY) {
       const pg = await pgbench(pgUrl.toString(), c, SECONDS, logDir);
-      const two = await postLoad(remote.url, token, 2, c, SECONDS);
-      const six = await postLoad(remote.url, token, 6, c, SECONDS);
+      const two = await postLoad(urls, token, 2, c, SECONDS);
+      const six = await postLoad(urls, token, 6, c, SECONDS);
+      const floor = await postLoad(urls, token, 'floor', c, SECONDS);
       console.log(
         `${String(c).padStart(7)} | ${f1(pg.tps).padStart(11)}  ${f1(pg.p50)}/${f1(pg.p99)} | ${f1(two.perSecond).padStart(16)}  ${f1(two.p50)}/${f1(two.p99)}  ${(two.perSecond / pg.tps).toFixed(2)}` +
-          ` | ${f1(six.perSecond).padStart(16)}  ${f1(six.p50)}/${f1(six.p99)}  ${(six.perSecond / pg.tps).toFixed(2)}${two.errors + six.errors ? `  (errors: ${two.errors + six.errors})` : ''}`,
+          ` | ${f1(six.perSecond).padStart(16)}  ${f1(six.p50)}/${f1(six.p99)}  ${(six.perSecond / pg.tps).toFixed(2)}` +
+          ` | ${f1(floor.perSecond).padStart(9)}  ${f1(floor.p50)}/${f1(floor.p99)}  ${(floor.perSecond / pg.tps).toFixed(2)}${two.errors + six.errors + floor.errors ? `  (errors: ${two.errors + six.errors + floor.errors})` : ''}`,
       );
     }
 
-    if (!process.env.BENCH_SKIP_THROUGHPUT) {
+    if (!process.env.BENCH_SKIP_THROUGHPUT && !process.env.BENCH_NO_BATCHES) {
       console.log('batches (POST /journal-entries/batch, 2-line entries, each with its key): entries/s, p50/p99 ms per request');
       for (const [size, c] of [[100, 1], [100, 8], [1000, 1], [1000, 2]] as const) {
+        const waits = sampleWaits(su ?? suWaits);
         const b = await batchLoad(remote.url, token, size, c, SECONDS);
+        await waits();
         console.log(`  ${String(size).padStart(4)} entries × ${c} client(s): ${f1(b.perSecond).padStart(8)} entries/s  ${f1(b.p50)}/${f1(b.p99)}${b.errors ? `  (errors: ${b.errors})` : ''}`);
       }
     }
@@ -376,6 +451,7 @@ export async function run() {
     await stopRemote();
     await owner?.destroy();
     await su?.destroy();
+    await suWaits?.destroy();
     await svc.stop();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(logDir, { recursive: true, force: true });

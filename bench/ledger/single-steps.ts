@@ -1,10 +1,39 @@
 // npx tsx bench/ledger/single-steps.ts: where a single posting's time goes (issue 15). One service in this
-// process; single 2-line postings over HTTP at 1 and 8 clients, every SQL statement timed by knex's query events
-// (client-side: send → answer, so it includes the round trip), summed by statement; the rest is HTTP/JS.
-// Run under `node --cpu-prof --import tsx` to see the JS time.
+// process; single 2-line postings over HTTP at 1 and 8 clients (one fund each), every statement the pg driver
+// sends timed from send to answer (so the round trip and this process's event-loop delay are in it; BEGIN and
+// COMMIT included, which knex's query events do not show), summed by statement; the rest is HTTP and JS.
+// STEPS_KEYS=1 sends an Idempotency-Key with each posting. Run under `node --cpu-prof --import tsx` for the JS.
+import pg from 'pg';
 import { createUser } from '../../src/auth';
 import { createFund } from '../../src/ledger/service';
 import { startBenchService } from '../support';
+
+const by = new Map<string, { n: number; ms: number }>();
+const send = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+// knex calls query(config, callback); the callback marks the answer.
+(pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
+  const t = performance.now();
+  const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '?');
+  const k = text.replace(/\s+/g, ' ').slice(0, 80);
+  const answered = () => {
+    const s = by.get(k) ?? { n: 0, ms: 0 };
+    s.n++;
+    s.ms += performance.now() - t;
+    by.set(k, s);
+  };
+  const cb = args.findIndex((a) => typeof a === 'function');
+  if (cb >= 0) {
+    const done = args[cb] as (...x: unknown[]) => void;
+    args[cb] = (...x: unknown[]) => {
+      answered();
+      done(...x);
+    };
+    return send.apply(this, args);
+  }
+  const out = send.apply(this, args);
+  if (out instanceof Promise) void out.then(answered, () => undefined);
+  return out;
+};
 
 async function main() {
   const { svc } = await startBenchService('warmth-steps');
@@ -18,19 +47,6 @@ async function main() {
     const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-finance', password: 'Bench-finance-1' }) });
     const token = ((await login.json()) as { token: string }).token;
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-    const started = new Map<string, number>();
-    const by = new Map<string, { n: number; ms: number }>();
-    db.on('query', (q: { __knexQueryUid: string }) => started.set(q.__knexQueryUid, performance.now()));
-    db.on('query-response', (_r: unknown, q: { __knexQueryUid: string; sql: string }) => {
-      const t = started.get(q.__knexQueryUid);
-      if (t === undefined) return;
-      started.delete(q.__knexQueryUid);
-      const k = q.sql.replace(/\s+/g, ' ').slice(0, 80);
-      const s = by.get(k) ?? { n: 0, ms: 0 };
-      s.n++;
-      s.ms += performance.now() - t;
-      by.set(k, s);
-    });
     for (const clients of [1, 8]) {
       for (const pass of ['warm', 'measure']) {
         by.clear();
@@ -51,7 +67,13 @@ async function main() {
         const el = performance.now() - t0;
         if (pass === 'warm') continue;
         console.log(`\n${clients} client(s): ${count} postings, ${(count / (el / 1000)).toFixed(1)}/s, ${(el * clients / count).toFixed(2)} ms per posting per client`);
-        for (const [k, s] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) console.log(`${String(s.n).padStart(6)} × ${(s.ms / s.n).toFixed(2).padStart(6)} ms = ${(s.ms / count).toFixed(2).padStart(6)} ms/posting  ${k}`);
+        let sql = 0;
+        for (const [k, s] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+          sql += s.ms;
+          console.log(`${String(s.n).padStart(6)} × ${(s.ms / s.n).toFixed(2).padStart(6)} ms = ${(s.ms / count).toFixed(2).padStart(6)} ms/posting  ${k}`);
+        }
+        // At one client, latency = statements + the rest; with more, postings share a group's statements.
+        console.log(`statements: ${(sql / count).toFixed(2)} ms per posting` + (clients === 1 ? `; the rest (HTTP, JSON, joi, the client in this process) ${(el / count - sql / count).toFixed(2)} ms` : ''));
       }
     }
   } finally {

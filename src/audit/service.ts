@@ -42,22 +42,26 @@ export async function appendAudit(trx: Knex.Transaction, entry: AuditEntry): Pro
   return (await appendAuditBatch(trx, [entry]))[0]!;
 }
 
+/** The chain head as audit_lock_head() answers it: locked FOR UPDATE by this transaction until it ends. */
+export interface LockedAuditHead {
+  seq: number;
+  hash: string;
+}
+
 /**
  * Appends several rows in list order: lock the head (FOR UPDATE re-reads the head a concurrent append has just
  * committed, so the chain cannot fork), hash each new row onto the one before with chainHash() (version 2), then
- * insert the rows and move the head in one statement. Two round trips whatever the number of rows: the first
- * version hashed in SQL with a recursive CTE whose every step joined the whole list (issue 15: 0.16 ms per row
- * at 1,000 rows, growing with the list). A group of postings committed together (src/ledger/batch.ts) takes the
- * chain lock once for all of them.
+ * insert the rows and move the head (audit_append_rows: one call, its plans kept per connection). A posting group
+ * (src/ledger/batch.ts) takes the head lock in the same round trip as its entries, with SQL's audit_lock_head(),
+ * and passes it as lockedHead; it must have been taken in this transaction.
  */
-export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntry[]): Promise<{ seq: number; hash: string }[]> {
+export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntry[], lockedHead?: LockedAuditHead): Promise<{ seq: number; hash: string }[]> {
   if (!entries.length) return [];
   const time = clock.now().toISOString();
   const key = auditSecret();
-  const { rows: heads } = await trx.raw('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
-  invariant(heads.length === 1, 'the audit head row exists');
-  let seq = Number(heads[0].seq);
-  let prevHash: string = heads[0].hash;
+  const head = lockedHead ?? ((await trx.raw('SELECT audit_lock_head() AS head')).rows[0].head as LockedAuditHead);
+  let seq = Number(head.seq);
+  let prevHash: string = head.hash;
   const requestId = currentRequestId() ?? null;
   const rows = entries.map((entry) => {
     const publicPayload = entry.publicPayload ? canonicalPayload(entry.publicPayload) : 'null';
@@ -67,7 +71,7 @@ export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntr
     seq += 1;
     const hash = chainHash({ hashVersion: HASH_VERSION, seq, time, actor: entry.actor, action: entry.action, subject: entry.subject, publicPayload, privateDigest, prevHash });
     const row = {
-      seq, time, actor: entry.actor, action: entry.action, subject: entry.subject,
+      seq, time, actor: entry.actor, action: entry.action, subject: entry.subject, hash_version: HASH_VERSION,
       public_payload: entry.publicPayload ? publicPayload : null, private_payload: privatePayload, private_digest: privateDigest, prev_hash: prevHash, hash,
       request_id: entry.requestId ?? requestId,
     };
@@ -75,19 +79,8 @@ export async function appendAuditBatch(trx: Knex.Transaction, entries: AuditEntr
     return row;
   });
   const last = rows[rows.length - 1]!;
-  const { rows: out } = await trx.raw(
-    `WITH row AS (
-       INSERT INTO audit_log (seq, time, actor, action, subject, public_payload, private_payload, private_digest, prev_hash, hash, hash_version, request_id)
-       SELECT x.seq, x.time::timestamptz, x.actor, x.action, x.subject, x.public_payload, x.private_payload, x.private_digest, x.prev_hash, x.hash, ${HASH_VERSION}, x.request_id
-         FROM jsonb_to_recordset(?::jsonb) AS x(seq bigint, time text, actor text, action text, subject text, public_payload text, private_payload text,
-                                                 private_digest text, prev_hash text, hash text, request_id text)
-        ORDER BY x.seq
-       RETURNING 1),
-     moved AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 RETURNING 1)
-     SELECT (SELECT count(*) FROM row) AS inserted, (SELECT count(*) FROM moved) AS moved`,
-    [JSON.stringify(rows), last.seq, last.hash],
-  );
-  invariant(Number(out[0].inserted) === entries.length && Number(out[0].moved) === 1, 'every audit row was appended and the head moved');
+  const { rows: out } = await trx.raw('SELECT audit_append_rows(?::jsonb, ?, ?) AS inserted', [JSON.stringify(rows), last.seq, last.hash]);
+  invariant(Number(out[0].inserted) === entries.length, 'every audit row was appended and the head moved');
   return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
 }
 

@@ -14,7 +14,7 @@ import { claimKeys, finishClaims, type IdempotencyClaim, type WriteResult } from
 import { AppError, badRequest, messageZhOf } from '../platform/errors';
 import type { EntryInput } from './model';
 import { currentRequestId } from '../platform/request-context';
-import { POSTED, checkEntry, postingAudit, writeEntries } from './service';
+import { POSTED, checkEntry, postingAudit, writeEntriesLockingAuditHead } from './service';
 
 /** The most postings one group commits together (a batch request of up to MAX_BATCH is a group of its own). */
 export const MAX_GROUP = 256;
@@ -176,7 +176,7 @@ export class PostingBatcher {
       if (!o.claimed) answers[k.i] = 'error' in o ? { error: o.error } : o.replay;
     });
     const toPost = group.flatMap((job, i) => (answers[i] ? [] : [{ i, job }]));
-    const written = await writeEntries(trx, toPost.map(({ job }) => ({ actor: job.actor, input: job.input })));
+    const { outcomes: written, auditHead } = await writeEntriesLockingAuditHead(trx, toPost.map(({ job }) => ({ actor: job.actor, input: job.input })));
     const audits: AuditEntry[] = [];
     const stored: { claim: IdempotencyClaim; result: WriteResult }[] = [];
     const released: IdempotencyClaim[] = [];
@@ -192,7 +192,7 @@ export class PostingBatcher {
       audits.push({ ...postingAudit(job.actor, job.input, w.entry, POSTED), requestId: job.requestId });
       if (job.claim) stored.push({ claim: job.claim, result });
     });
-    await appendAuditBatch(trx, audits);
+    await appendAuditBatch(trx, audits, auditHead);
     await finishClaims(trx, stored, released);
     return answers as (WriteResult | { error: AppError })[];
   }
@@ -236,7 +236,7 @@ export class PostingBatcher {
       } else results[k.i] = o.replay;
     });
     const toPost = job.entries.flatMap((e, i) => (results[i] ? [] : [{ i, e }]));
-    const written = await writeEntries(trx, toPost.map(({ e }) => ({ actor: job.actor, input: e.input })));
+    const { outcomes: written, auditHead } = await writeEntriesLockingAuditHead(trx, toPost.map(({ e }) => ({ actor: job.actor, input: e.input })));
     const audits: AuditEntry[] = [];
     const stored: { claim: IdempotencyClaim; result: WriteResult }[] = [];
     const released: IdempotencyClaim[] = [];
@@ -254,7 +254,7 @@ export class PostingBatcher {
     });
     // All or nothing: one refusal rolls the whole batch back (no entry, no audit row, no key kept).
     if (job.atomic && refused.length) throw new Refused(batchRefusal(refused.sort((a, b) => a.index - b.index)));
-    await appendAuditBatch(trx, audits);
+    await appendAuditBatch(trx, audits, auditHead);
     await finishClaims(trx, stored, released);
     const posted = results.filter((r) => r!.status === 201).length;
     const answer: WriteResult = {

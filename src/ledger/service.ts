@@ -1,7 +1,7 @@
 // Ledger writes: funds, postings (with reversals, donations and allocations on top) and period closing.
 // Every write runs in the caller's transaction and appends its audit row last (appendAudit takes the chain lock).
 import type { Knex } from 'knex';
-import { appendAudit, type AuditEntry } from '../audit';
+import { appendAudit, type AuditEntry, type LockedAuditHead } from '../audit';
 import { clock, shanghaiDate } from '../platform/clock';
 import type { Db } from '../platform/db';
 import { AppError, badRequest, conflict, invalidState, invariant, notFound, unprocessable } from '../platform/errors';
@@ -213,7 +213,21 @@ function refusalError(r: Refusal): AppError {
  * its entry and lines are inserted. A refusal does not stop the entries after it.
  */
 export async function writeEntries(trx: Knex.Transaction, postings: Posting[]): Promise<PostingOutcome[]> {
-  if (!postings.length) return [];
+  return (await writeEntriesIn(trx, postings, false)).outcomes;
+}
+
+/**
+ * writeEntries, and in the same round trip the audit chain head locked after the entries (audit_lock_head(), the
+ * audit domain's SQL; same lock order as writeEntries then appendAuditBatch: year counter, then chain head), for
+ * appendAuditBatch(trx, rows, auditHead). The group-commit path uses it: one round trip fewer while the counter
+ * is held.
+ */
+export async function writeEntriesLockingAuditHead(trx: Knex.Transaction, postings: Posting[]): Promise<{ outcomes: PostingOutcome[]; auditHead?: LockedAuditHead }> {
+  return writeEntriesIn(trx, postings, true);
+}
+
+async function writeEntriesIn(trx: Knex.Transaction, postings: Posting[], lockAuditHead: boolean): Promise<{ outcomes: PostingOutcome[]; auditHead?: LockedAuditHead }> {
+  if (!postings.length) return { outcomes: [] };
   const createdAt = clock.now();
   const payload = postings.map(({ actor, input, reversesId }) => ({
     date: input.date, description: input.description, source: input.source, source_ref: input.sourceRef ?? null, reverses_id: reversesId ?? null,
@@ -222,11 +236,17 @@ export async function writeEntries(trx: Knex.Transaction, postings: Posting[]): 
       account: l.account, fund: l.fund, debit: l.debit ?? null, credit: l.credit ?? null, memo: l.memo ?? null, household_id: l.householdId ?? null, aid_case_id: l.aidCaseId ?? null,
     })),
   }));
-  const { rows } = await trx.raw('SELECT ledger_post_entries(?::jsonb) AS out', [JSON.stringify(payload)]);
+  // OFFSET 0 keeps the call in a subquery whose row exists before the outer projection locks the head: entries first.
+  const { rows } = await trx.raw(
+    lockAuditHead
+      ? 'SELECT p.out, audit_lock_head() AS head FROM (SELECT ledger_post_entries(?::jsonb) AS out OFFSET 0) p'
+      : 'SELECT ledger_post_entries(?::jsonb) AS out',
+    [JSON.stringify(payload)],
+  );
   const out = rows[0].out as ({ id: number; number: string; lineIds: number[] } | Refusal)[];
   invariant(out.length === postings.length, 'ledger_post_entries answers once per entry');
   countPostingsOnCommit(trx, out.filter((r) => !('refused' in r)).length);
-  return out.map((r, i) => {
+  const outcomes = out.map((r, i): PostingOutcome => {
     if ('refused' in r) return { error: refusalError(r) };
     const { actor, input, reversesId } = postings[i]!;
     // The entry as stored (built from what was inserted, to spare a read: the columns are exactly these).
@@ -240,6 +260,7 @@ export async function writeEntries(trx: Knex.Transaction, postings: Posting[]): 
     };
     return { entry };
   });
+  return { outcomes, auditHead: lockAuditHead ? (rows[0].head as LockedAuditHead) : undefined };
 }
 
 /** The audit row of a posting: public payload accounts, funds and amounts; descriptions and memos private. */

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { verifyAuditChain } from '../../src/audit';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { appendAuditBatch, verifyAuditChain, verifyEverything } from '../../src/audit';
+import { createApp } from '../../src/app';
+import { writeEntriesLockingAuditHead } from '../../src/ledger/service';
+import { createKnex } from '../../src/platform/db';
+import { testService } from '../support/env';
 import { api, apiAt, errorCode } from '../support/api';
 import { appWith } from '../support/second-app';
 import { balancesMatchLines, db, donate, financeToken, makeTree, today, writeCounts } from './support';
@@ -261,5 +267,78 @@ describe('ledger: batch posting (POST /journal-entries/batch) and group commit',
     expect(rs.filter((r) => r.status === 201)).to.have.length(1);
     for (const r of rs.filter((x) => x.status !== 201)) expect(errorCode(r)).to.equal('invalid_state');
     expect(Number((await db()('ledger_reversals').where({ original_id: e.body.id }).count('* as c').first())!.c)).to.equal(1);
+  });
+
+  it('writeEntriesLockingAuditHead: the entries, then the chain head locked in the same call; the rows chain on it; a refused entry writes nothing', async () => {
+    const t = await makeTree(fin);
+    await donate(fin, t.cy, '30.00', today());
+    const tag = uniq();
+    const rolledBack = new Error('rolled back on purpose: the entry has no audit row of its own');
+    const done = await db().transaction(async (trx) => {
+      const { outcomes, auditHead } = await writeEntriesLockingAuditHead(trx, [
+        { actor: 'test', input: { ...pay(t.cy, '10.00', `lh1 ${tag}`), source: 'manual' } as any },
+        { actor: 'test', input: { ...pay(t.cy, '90.00', `lh2 ${tag}`), source: 'manual' } as any },
+      ]);
+      expect('error' in outcomes[1]! && outcomes[1].error.code).to.equal('insufficient_funds');
+      const current = await trx('audit_head').where({ id: 1 }).first();
+      expect(auditHead).to.deep.equal({ seq: Number(current.seq), hash: current.hash });
+      // Locked by this transaction already: another one cannot take the head until it ends.
+      const other = await db().raw('SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT').then(() => 'took it', (e: { code?: string }) => e.code);
+      expect(other).to.equal('55P03');
+      expect(Number((await trx('journal_entries').where({ description: `lh1 ${tag}` }).count('* as c').first())!.c)).to.equal(1);
+      expect(Number((await trx('journal_entries').where({ description: `lh2 ${tag}` }).count('* as c').first())!.c)).to.equal(0);
+      const [row] = await appendAuditBatch(trx, [{ actor: 'test', action: 'ledger.test', subject: 'test:locked-head', publicPayload: { tag }, privatePayload: {} }], auditHead);
+      expect(row!.seq).to.equal(auditHead!.seq + 1);
+      expect((await verifyAuditChain(trx)).ok).to.equal(true);
+      throw rolledBack;
+    }).catch((e) => e);
+    expect(done).to.equal(rolledBack);
+    expect(await entriesWith(`lh1 ${tag}`)).to.equal(0);
+  });
+
+  it('plans: ledger_post_entries and audit_append_rows keep generic plans (replanning was half of a one-entry call); the commit-time balance check reads an entry\'s lines by its id apart from any LIMIT', async () => {
+    const { rows } = await db().raw(`SELECT proname, proconfig FROM pg_proc WHERE proname IN ('ledger_post_entries', 'audit_append_rows') ORDER BY proname`);
+    expect(rows.map((r: any) => [r.proname, r.proconfig])).to.deep.equal([
+      ['audit_append_rows', ['plan_cache_mode=force_generic_plan']],
+      ['ledger_post_entries', ['plan_cache_mode=force_generic_plan']],
+    ]);
+    // With LIMIT 1 over GROUP BY fund, a connection planning it on stale statistics walked the (fund, account,
+    // date) index through the whole table for each entry: 13 s to commit 1,000 entries (bench/ledger/commit-check.ts).
+    const def = (await db().raw(`SELECT pg_get_functiondef('journal_entry_balanced()'::regprocedure) AS d`)).rows[0].d as string;
+    expect(def).to.match(/FROM \(SELECT fund, debit, credit FROM journal_lines WHERE entry_id = NEW\.id OFFSET 0\) l/);
+  });
+
+  it('two instances (two pools, two group-commit queues) posting at once: gapless numbers, each entry its own audit row, books agree with the log', async () => {
+    const t = await makeTree(fin);
+    await donate(fin, t.cy, '100.00', today());
+    const ctx = testService().ctx;
+    const url = (ctx.db.client.config.connection as { connectionString: string }).connectionString;
+    const otherDb = createKnex(url, { min: 0, max: 4 });
+    const server = createApp({ ...ctx, db: otherDb, log: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const other = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const tag = uniq();
+      const rs = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const body = i % 5 === 4 ? pay(t.cy, '1000.00', `x${i} ${tag}`) : pay(t.cy, '1.00', `x${i} ${tag}`);
+          return i % 2 ? apiAt(other, 'POST', '/journal-entries', { token: fin, body }) : api('POST', '/journal-entries', { token: fin, body });
+        }),
+      );
+      expect(rs.filter((r) => r.status === 201)).to.have.length(32);
+      for (const r of rs.filter((x) => x.status !== 201)) expect(errorCode(r)).to.equal('insufficient_funds');
+      const numbers = rs.filter((r) => r.status === 201).map((r) => r.body.number as string);
+      const seqs = numbers.map((n) => Number(n.slice(5))).sort((a, b) => a - b);
+      expect(seqs[seqs.length - 1]! - seqs[0]!, 'refused postings take no number').to.equal(31);
+      const audit = await db()('audit_log').whereIn('subject', numbers.map((n) => `journal-entry:${n}`)).select('subject', 'public_payload');
+      expect(audit).to.have.length(32);
+      for (const a of audit) expect(`journal-entry:${JSON.parse(a.public_payload).number}`).to.equal(a.subject);
+      const full = await verifyEverything(db());
+      expect(full.ok, JSON.stringify(full)).to.equal(true);
+      expect(await balancesMatchLines([t.cy])).to.deep.equal([]);
+    } finally {
+      server.close();
+      await otherDb.destroy();
+    }
   });
 });
