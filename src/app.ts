@@ -41,6 +41,7 @@ const PG_ERRORS: Record<string, [number, string, string]> = {
   '22008': [400, 'validation_failed', BAD_VALUE], // datetime out of range
   '22001': [400, 'validation_failed', BAD_VALUE], // string too long
   '22021': [400, 'validation_failed', BAD_VALUE], // bad byte sequence (NUL in text)
+  '22P05': [400, 'validation_failed', BAD_VALUE], // untranslatable character (\u0000 in jsonb)
   '23505': [409, 'conflict', 'the change conflicts with data that exists'],
   '23001': [409, 'immutable', 'the change conflicts with data that exists'],
   '57014': [503, 'statement_timeout', 'the request took too long and was cancelled: nothing was changed'],

@@ -80,6 +80,33 @@ function validate(schema: Joi.ObjectSchema | undefined, value: unknown, where: s
   return out;
 }
 
+/**
+ * Where the first string in a JSON value holds U+0000 (its path, and the line within it, which names the place in
+ * a file sent as text), or null. PostgreSQL's text and jsonb cannot store that character, so a request carrying
+ * one is refused here, naming the field, rather than by the database.
+ */
+function nulAt(value: unknown, path: string[] = []): { path: string; line: number } | null {
+  if (typeof value === 'string') {
+    const i = value.indexOf('\u0000');
+    return i < 0 ? null : { path: path.join('.') || '(value)', line: value.slice(0, i).split('\n').length };
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const at = nulAt(v, [...path, k]);
+    if (at) return at;
+  }
+  return null;
+}
+
+function refuseNul(value: unknown, where: string) {
+  const at = nulAt(value);
+  if (at) {
+    throw badRequest(`the request ${where} holds the NUL character (U+0000) at ${at.path}, line ${at.line}: text may not contain it`, [
+      { in: where, path: at.path, line: at.line, message: 'may not contain U+0000' },
+    ]);
+  }
+}
+
 function authorize(access: Access, user: SessionUser | undefined) {
   if (access === 'public') return;
   if (!user) throw unauthorized();
@@ -97,6 +124,9 @@ export function defineRoute<B = any, Q = any, P = any>(router: Router, app: AppC
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     const user = req.user;
     authorize(spec.access, user);
+    refuseNul(req.params, 'path');
+    refuseNul(req.query, 'query');
+    refuseNul(req.body, 'body');
     const params = validate(spec.params, req.params, 'path') as P;
     const query = validate(spec.query ?? Joi.object({}), req.query, 'query') as Q;
     let rawBody = req.body;

@@ -60,6 +60,18 @@ describe('fuzzing from the contract (OpenAPI): bad requests never get a 5xx and 
     }
   });
 
+  it('a NUL character (U+0000) anywhere in a body or a query is 400 naming where, for every operation', async () => {
+    for (const op of operations.filter((o) => o.body)) {
+      const r = await api(op.method, fill(op, '1'), { token: tokenFor(op), raw: JSON.stringify({ note: 'ok', nested: [{ text: 'a\u0000b' }] }) });
+      expect(r.status, `${op.method} ${op.path}: ${r.text.slice(0, 200)}`).to.equal(400);
+      expect(r.body.error.details, `${op.method} ${op.path}`).to.deep.equal([{ in: 'body', path: 'nested.0.text', line: 1, message: 'may not contain U+0000' }]);
+    }
+    for (const op of operations.filter((o) => o.query.length && !o.body)) {
+      const r = await api(op.method, `${fill(op, '1')}?${op.query[0]!.name}=a%00b`, { token: tokenFor(op) });
+      expect(r.status, `${op.method} ${op.path}: ${r.text.slice(0, 200)}`).to.equal(400);
+    }
+  });
+
   it('bad path parameters for every operation that has them', async () => {
     for (const op of operations.filter((o) => o.pathParams.length)) {
       for (const v of BAD_PATH_VALUES) await send(op, fill(op, v), `path ${v}`, op.method === 'GET' ? undefined : { 'not-a-field': true });

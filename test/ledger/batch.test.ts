@@ -341,4 +341,19 @@ describe('ledger: batch posting (POST /journal-entries/batch) and group commit',
       await otherDb.destroy();
     }
   });
+
+  it('a NUL character in a description or a memo is 400 naming the field, single or in a batch, and writes nothing (PostgreSQL cannot store it)', async () => {
+    const t = await makeTree(fin);
+    await donate(fin, t.cy, '10.00', today());
+    const before = await writeCounts();
+    const one = await api('POST', '/journal-entries', { token: fin, body: pay(t.cy, '1.00', 'a\u0000b') });
+    expect(one.status, one.text).to.equal(400);
+    expect(one.body.error.details).to.deep.equal([{ in: 'body', path: 'description', line: 1, message: 'may not contain U+0000' }]);
+    const memo = pay(t.cy, '1.00', 'memo');
+    (memo.lines[1] as Record<string, unknown>).memo = 'x\u0000';
+    const batch = await api('POST', '/journal-entries/batch', { token: fin, body: { atomic: false, entries: [pay(t.cy, '1.00', 'fine'), memo] } });
+    expect(batch.status, batch.text).to.equal(400);
+    expect(batch.body.error.details[0].path).to.equal('entries.1.lines.1.memo');
+    expect(await writeCounts()).to.deep.equal(before);
+  });
 });
