@@ -20,6 +20,12 @@ export function memoryOf(pid: number) {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** The heap settings `npm start` gives the service (package.json's start script, SERVICE_HEAP_MB honoured). */
+export function startHeapFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return (start.match(/--max-[a-z-]+=\S+/g) ?? []).map((f) => f.replace(/\$\{SERVICE_HEAP_MB:-(\d+)\}/, (_m, d: string) => process.env.SERVICE_HEAP_MB ?? d));
+}
+
 export async function startServiceProcess(prefix: string, extraEnv: Record<string, string> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   fs.chmodSync(dir, 0o755);
@@ -30,10 +36,7 @@ export async function startServiceProcess(prefix: string, extraEnv: Record<strin
     EMBEDDED_PG_PORT: String(pgPort), AUDIT_SECRET: 'bench-audit-secret-0123456789', DATA_KEY: BENCH_DATA_KEY, ...extraEnv,
   };
   delete env.DATABASE_URL;
-  // The heap settings of `npm start` (package.json), then any of BENCH_NODE_FLAGS.
-  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const heap = (start.match(/--max-[a-z-]+=\S+/g) ?? []).map((f) => f.replace(/\$\{SERVICE_HEAP_MB:-(\d+)\}/, (_m, d: string) => process.env.SERVICE_HEAP_MB ?? d));
-  const flags = [...heap, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const flags = [...startHeapFlags(), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...flags, 'src/cli/run.mjs', 'src/server'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 180_000; // the first start may build dist/

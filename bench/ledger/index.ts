@@ -23,6 +23,7 @@ import { createKnex } from '../../src/platform/db';
 import { freePort } from '../../src/platform/free-port';
 import type { Knex } from 'knex';
 import { ServiceProcess, serviceEnv } from '../../test/chaos/harness';
+import { startHeapFlags } from '../service-process';
 
 const run$ = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -328,12 +329,15 @@ export async function run() {
     // The load goes to a service in its own process (as pgbench's client is apart from the server), on the
     // same database; this process only sends requests and measures.
     const dbUrl = (svc.ctx.db.client.config.connection as { connectionString: string }).connectionString;
-    const remote = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: dbUrl, DATA_DIR: dir, AUDIT_SECRET: env.AUDIT_SECRET!, DATA_KEY: env.DATA_KEY!, LOG_LEVEL: 'silent' }));
+    // With the heap settings of `npm start` (a 4 MB young generation collects more often: measured 10–20 % fewer
+    // requests per second at 8 clients than node's defaults), so the figures are the service as operators run it.
+    const serviceEnvOf = () => serviceEnv({ DATABASE_URL: dbUrl, DATA_DIR: dir, AUDIT_SECRET: env.AUDIT_SECRET!, DATA_KEY: env.DATA_KEY!, LOG_LEVEL: 'silent', NODE_OPTIONS: startHeapFlags().join(' ') });
+    const remote = new ServiceProcess(await freePort(), serviceEnvOf());
     await remote.start();
     // BENCH_INSTANCES=2: single postings spread over that many service processes on the same database (client i
     // to instance i mod n), as several instances behind one proxy would take them.
     const more = await Promise.all(Array.from({ length: Number(process.env.BENCH_INSTANCES ?? 1) - 1 }, async () => {
-      const p = new ServiceProcess(await freePort(), serviceEnv({ DATABASE_URL: dbUrl, DATA_DIR: dir, AUDIT_SECRET: env.AUDIT_SECRET!, DATA_KEY: env.DATA_KEY!, LOG_LEVEL: 'silent' }));
+      const p = new ServiceProcess(await freePort(), serviceEnvOf());
       await p.start();
       return p;
     }));
