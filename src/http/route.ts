@@ -83,14 +83,17 @@ function validate(schema: Joi.ObjectSchema | undefined, value: unknown, where: s
 /**
  * Where the first string in a JSON value holds U+0000 (its path, and the line within it, which names the place in
  * a file sent as text), or null. PostgreSQL's text and jsonb cannot store that character, so a request carrying
- * one is refused here, naming the field, rather than by the database.
+ * one is refused here, naming the field, rather than by the database. Only the first NUL_DEPTH levels are read:
+ * no schema of the API nests deeper (joi refuses deeper bodies), and a hostile body nested thousands of levels
+ * deep must not exhaust the stack here. The database's refusal (22021, 22P05: 400) stays behind it.
  */
+const NUL_DEPTH = 32;
 function nulAt(value: unknown, path: string[] = []): { path: string; line: number } | null {
   if (typeof value === 'string') {
     const i = value.indexOf('\u0000');
     return i < 0 ? null : { path: path.join('.') || '(value)', line: value.slice(0, i).split('\n').length };
   }
-  if (typeof value !== 'object' || value === null) return null;
+  if (typeof value !== 'object' || value === null || path.length >= NUL_DEPTH) return null;
   for (const [k, v] of Object.entries(value)) {
     const at = nulAt(v, [...path, k]);
     if (at) return at;

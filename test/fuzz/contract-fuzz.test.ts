@@ -66,6 +66,12 @@ describe('fuzzing from the contract (OpenAPI): bad requests never get a 5xx and 
       expect(r.status, `${op.method} ${op.path}: ${r.text.slice(0, 200)}`).to.equal(400);
       expect(r.body.error.details, `${op.method} ${op.path}`).to.deep.equal([{ in: 'body', path: 'nested.0.text', line: 1, message: 'may not contain U+0000' }]);
     }
+    // Nested thousands of levels deep (JSON.parse takes it): a clear 400 from the schema, not a stack overflow.
+    const deep = ['[', ']', '{"a":', '}'];
+    for (const raw of [deep[0]!.repeat(20_000) + '"\\u0000"' + deep[1]!.repeat(20_000), deep[2]!.repeat(20_000) + '"\\u0000"' + deep[3]!.repeat(20_000)]) {
+      const r = await api('POST', '/journal-entries', { token: tokens.finance!, raw });
+      expect(r.status, r.text.slice(0, 200)).to.equal(400);
+    }
     for (const op of operations.filter((o) => o.query.length && !o.body)) {
       const r = await api(op.method, `${fill(op, '1')}?${op.query[0]!.name}=a%00b`, { token: tokenFor(op) });
       expect(r.status, `${op.method} ${op.path}: ${r.text.slice(0, 200)}`).to.equal(400);
