@@ -348,8 +348,10 @@ export async function run() {
     const login = await fetch(`${remote.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-finance', password: 'Bench-finance-1' }) });
     const token = ((await login.json()) as { token: string }).token;
 
-    // Bulk loads run as the schema owner (they switch triggers off); the service works as its own role.
-    owner = createKnex((svc as { ownerUrl?: string }).ownerUrl ?? dbUrl, { min: 0, max: 2 }, 0);
+    // Bulk loads switch triggers off (session_replication_role), which only a superuser may: the embedded server's
+    // superuser on the service's database (the schema owner is no superuser since the roles were split).
+    const bulkUrl = svc.superuserUrl ? Object.assign(new URL(svc.superuserUrl), { pathname: new URL(dbUrl).pathname }).toString() : dbUrl;
+    owner = createKnex(bulkUrl, { min: 0, max: 2 }, 0);
     // pgbench's own database, made by the server's superuser (the service's working role may not create one).
     const pgUrl = new URL(svc.superuserUrl ?? dbUrl);
     const admin = createKnex(pgUrl.toString(), { min: 0, max: 1 }, 0);
