@@ -2,10 +2,10 @@
 // table in src/aid/CONTEXT.md is generated from here (npm run docs:workflows; test/workflow keeps it true).
 import type { Knex } from 'knex';
 import { clock } from '../platform/clock';
-import { conflict, forbidden, invalidState, invariant, unprocessable } from '../platform/errors';
+import { forbidden, invalidState, invariant, unprocessable } from '../platform/errors';
 import { Decimal, money } from '../platform/money';
 import { getFund, type Fund } from '../ledger';
-import { amountTierGuard, defineWorkflow, type Guard, type MakerChecker } from '../workflow';
+import { amountTierGuard, defineWorkflow, secondApproverGuard, type Guard, type MakerChecker } from '../workflow';
 import { AID_STATUSES, decodeApproval, decodeCase, fundInScope, type AidCaseRow, type AidStatus, type TierLimits } from './model';
 
 export const STATUS_ZH: Record<AidStatus, string> = {
@@ -90,21 +90,14 @@ const approverFitsFund: Guard<AidCaseRow, ApproveInput> = {
   },
 };
 
-const secondApproval: Guard<AidCaseRow, ApproveInput> = {
-  name: 'already_approved / amount_mismatch',
+const secondApproval = secondApproverGuard<AidCaseRow, ApproveInput>({
   describe: 'a second approval is by another approver and confirms the first amount',
-  check: async (trx, c, input, actor) => {
-    const prior = (await trx('aid_approvals').where({ case_id: c.id }).orderBy('at')).map(decodeApproval);
-    if (typeof actor !== 'string' && prior.some((a) => a.approver_id === actor.id)) {
-      return conflict('already_approved', 'you have already approved this case: a second, different foundation approver is needed').zh('您已审批过本案：还需另一位基金会审批人审批');
-    }
-    if (prior.length && !new Decimal(prior[0]!.amount).eq(input.approvedAmount)) {
-      return unprocessable('amount_mismatch', 'the second approval must confirm the amount of the first', { firstApprovedAmount: money(prior[0]!.amount) })
-        .zh(`第二位审批人须确认第一位审批的金额 ${money(prior[0]!.amount)} 元（本次为 ${money(input.approvedAmount)} 元）`);
-    }
-    return null;
-  },
-};
+  prior: async (trx, c) => (await trx('aid_approvals').where({ case_id: c.id }).orderBy('at')).map(decodeApproval).map((a) => ({ approverId: a.approver_id, approved: money(a.amount) })),
+  approving: (i) => money(i.approvedAmount),
+  already: { en: 'you have already approved this case: a second, different foundation approver is needed', zh: '您已审批过本案：还需另一位基金会审批人审批' },
+  mismatch: (first, i) => unprocessable('amount_mismatch', 'the second approval must confirm the amount of the first', { firstApprovedAmount: first })
+    .zh(`第二位审批人须确认第一位审批的金额 ${first} 元（本次为 ${money(i.approvedAmount)} 元）`),
+});
 
 /** "Becomes payable": the notice has ended with no open or upheld objection (refusal 409 invalid_state). */
 const noticeCleared: Guard<AidCaseRow, unknown> = {

@@ -2,9 +2,9 @@
 // table in src/campaigns/CONTEXT.md is generated from here (npm run docs:workflows).
 import type { Knex } from 'knex';
 import { clock } from '../platform/clock';
-import { conflict, invalidState, unprocessable } from '../platform/errors';
+import { invalidState, unprocessable } from '../platform/errors';
 import { money } from '../platform/money';
-import { amountTierGuard, defineWorkflow, type Guard, type MakerChecker } from '../workflow';
+import { amountTierGuard, defineWorkflow, secondApproverGuard, type Guard, type MakerChecker } from '../workflow';
 import { CAMPAIGN_STATUSES, KIND_ZH, decodeCampaign, type CampaignRow, type CampaignStatus, type CampaignTierLimits } from './model';
 
 export const STATUS_ZH: Record<CampaignStatus, string> = {
@@ -34,20 +34,13 @@ const approvalTier = amountTierGuard<CampaignRow, ApproveInput>({
   details: (_c, i, tier) => ({ tier, total: money(i.total), limits: { district: money(i.limits.districtLimit), foundation: money(i.limits.foundationLimit) } }),
 });
 
-const secondApproval: Guard<CampaignRow, ApproveInput> = {
-  name: 'already_approved / amount_mismatch',
+const secondApproval = secondApproverGuard<CampaignRow, ApproveInput>({
   describe: 'a second approval is by another approver and confirms the same total',
-  check: async (trx, c, input, actor) => {
-    const prior: { approver_id: number; total: string }[] = await trx('campaign_approvals').where({ campaign_id: c.id }).orderBy('at').select('approver_id', 'total');
-    if (typeof actor !== 'string' && prior.some((a) => a.approver_id === actor.id)) {
-      return conflict('already_approved', 'you have already approved this roll: a second, different foundation approver is needed').zh('您已审批过该名单：还需另一位基金会审批人审批');
-    }
-    if (prior.length && money(prior[0]!.total) !== money(input.total)) {
-      return unprocessable('amount_mismatch', 'the roll total changed since the first approval', { firstTotal: money(prior[0]!.total), total: money(input.total) }).zh('名单总额与第一位审批人审批时不同');
-    }
-    return null;
-  },
-};
+  prior: async (trx, c) => (await trx('campaign_approvals').where({ campaign_id: c.id }).orderBy('at').select('approver_id', 'total')).map((a: { approver_id: number; total: string }) => ({ approverId: Number(a.approver_id), approved: money(a.total) })),
+  approving: (i) => money(i.total),
+  already: { en: 'you have already approved this roll: a second, different foundation approver is needed', zh: '您已审批过该名单：还需另一位基金会审批人审批' },
+  mismatch: (first, i) => unprocessable('amount_mismatch', 'the roll total changed since the first approval', { firstTotal: first, total: money(i.total) }).zh('名单总额与第一位审批人审批时不同'),
+});
 
 /** Payable once the notice has ended with no open objection. */
 const noticeCleared: Guard<CampaignRow, unknown> = {

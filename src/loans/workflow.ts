@@ -1,9 +1,9 @@
 // The loan workflow, declared once (src/workflow): an application is made, reviewed, approved by tier
 // (maker-checker), refused or withdrawn; finance disburses it; repayments are recorded on the active loan;
 // write-off and restructuring need two different approvers. The state table in CONTEXT.md is generated from here.
-import { conflict, unprocessable } from '../platform/errors';
+import { unprocessable } from '../platform/errors';
 import { Decimal, money } from '../platform/money';
-import { amountTierGuard, defineWorkflow, type Guard, type MakerChecker } from '../workflow';
+import { amountTierGuard, defineWorkflow, secondApproverGuard, type Guard, type MakerChecker } from '../workflow';
 import { LOAN_STATUSES, STATUS_ZH, decodeLoan, type LoanRow, type LoanStatus, type LoanTierLimits, type ProductRow } from './model';
 
 export const publicFacts = (l: LoanRow) => ({
@@ -60,22 +60,16 @@ const approvalTier = amountTierGuard<LoanRow, ApproveInput>({
 });
 
 /** A step two approvers take: the second is another person and confirms the first's amount (or terms). */
-export const secondApprover = (step: 'approve' | 'write_off' | 'restructure', keyOf: (i: never) => string | null): Guard<LoanRow, never> => ({
-  name: 'already_approved / amount_mismatch',
-  describe: 'the second approver is another person and confirms what the first approved',
-  check: async (trx, l, input, actor) => {
-    const prior = await trx('loan_approvals').where({ loan_id: l.id, step, round: l.schedule_version }).orderBy('at').select('approver_id', 'amount', 'terms');
-    if (typeof actor !== 'string' && prior.some((p) => Number(p.approver_id) === actor.id)) {
-      return conflict('already_approved', 'you have already approved this: a second, different approver is needed').zh('您已审批过：还需另一位审批人审批');
-    }
-    const key = keyOf(input);
-    const first = prior[0] ? String(prior[0].amount ?? JSON.stringify(prior[0].terms)) : null;
-    if (first !== null && key !== null && first !== key) {
-      return unprocessable('amount_mismatch', 'the second approval must confirm what the first approved', { first }).zh(`第二位审批人须确认第一位审批的内容（${first}）`);
-    }
-    return null;
-  },
-});
+export const secondApprover = (step: 'approve' | 'write_off' | 'restructure', keyOf: (i: never) => string | null): Guard<LoanRow, never> =>
+  secondApproverGuard<LoanRow, never>({
+    describe: 'the second approver is another person and confirms what the first approved',
+    prior: async (trx, l) =>
+      (await trx('loan_approvals').where({ loan_id: l.id, step, round: l.schedule_version }).orderBy('at').select('approver_id', 'amount', 'terms'))
+        .map((p: { approver_id: number; amount: string | null; terms: unknown }) => ({ approverId: Number(p.approver_id), approved: String(p.amount ?? JSON.stringify(p.terms)) })),
+    approving: keyOf,
+    already: { en: 'you have already approved this: a second, different approver is needed', zh: '您已审批过：还需另一位审批人审批' },
+    mismatch: (first) => unprocessable('amount_mismatch', 'the second approval must confirm what the first approved', { first }).zh(`第二位审批人须确认第一位审批的内容（${first}）`),
+  });
 
 const notCreator = (what: string): MakerChecker<LoanRow> => ({
   earlier: ['created'],

@@ -7,7 +7,7 @@ import { money } from '../platform/money';
 import { appendAudit } from '../audit';
 import type { Role, SessionUser } from '../auth';
 
-export { amountTierGuard } from './tiers';
+export { amountTierGuard, secondApproverGuard } from './tiers';
 
 /** Who takes a step: a logged-in user, an anonymous member of the public, or the system (jobs, automatic moves). */
 export type WorkflowActor = SessionUser | 'public' | 'system';

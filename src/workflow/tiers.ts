@@ -3,9 +3,10 @@
 // foundation limit one foundation approver, above it two distinct foundation approvers.
 import Decimal from 'decimal.js';
 import type { SessionUser } from '../auth';
-import { forbidden } from '../platform/errors';
+import type { Knex } from 'knex';
+import { conflict, forbidden, type AppError } from '../platform/errors';
 import { money } from '../platform/money';
-import type { Guard } from './index';
+import type { Bilingual, Guard } from './index';
 
 export type ApprovalTier = 'district' | 'foundation' | 'two_foundation';
 
@@ -59,6 +60,32 @@ export function amountTierGuard<R extends { district: string | null }, I extends
       const limits = g.zhDistrictLimit === null ? '' : `（${g.zhDistrictLimit} ${money(input.limits.districtLimit)} 元，基金会一人审批上限 ${money(input.limits.foundationLimit)} 元）`;
       return forbidden(`${g.noun.en} of ${amount} needs ${t === 'district' ? `${g.districtApprover} or the foundation` : 'a foundation approver'}`, g.code, g.details(row, input, t))
         .zh(`${g.noun.zh} ${amount} 元须由${who}审批${limits}`);
+    },
+  };
+}
+
+/**
+ * The guard of the second of two approvals, shared like the tiers: the second approver is another person (409
+ * already_approved) and confirms what the first approved (the domain's own 422 amount_mismatch). Each workflow
+ * reads its own approvals table and words its refusals.
+ */
+export function secondApproverGuard<R, I>(g: {
+  describe: string;
+  /** The approvals recorded so far for the row, earliest first: who, and what they approved as comparable text. */
+  prior: (trx: Knex.Transaction, row: R) => Promise<{ approverId: number; approved: string }[]>;
+  /** What this approval approves, in prior's terms; null when there is nothing to confirm. */
+  approving: (input: I) => string | null;
+  already: Bilingual;
+  mismatch: (first: string, input: I) => AppError;
+}): Guard<R, I> {
+  return {
+    name: 'already_approved / amount_mismatch',
+    describe: g.describe,
+    check: async (trx, row, input, actor) => {
+      const prior = await g.prior(trx, row);
+      if (typeof actor !== 'string' && prior.some((p) => p.approverId === actor.id)) return conflict('already_approved', g.already.en).zh(g.already.zh);
+      const approving = g.approving(input);
+      return prior[0] && approving !== null && prior[0].approved !== approving ? g.mismatch(prior[0].approved, input) : null;
     },
   };
 }

@@ -136,6 +136,10 @@ describe('emergency aid workflow', () => {
     const again = await api('POST', `/aid-cases/${big}/approve`, { token: foundation1, body: { approvedAmount: '30000.00' } });
     expect(again.status).to.equal(409);
     expect(errorCode(again)).to.equal('already_approved');
+    const other = await api('POST', `/aid-cases/${big}/approve`, { token: foundation2, body: { approvedAmount: '29999.00' } });
+    expect(other.status).to.equal(422);
+    expect(errorCode(other)).to.equal('amount_mismatch');
+    expect(other.body.error.details).to.deep.equal({ firstApprovedAmount: '30000.00' });
     const second = await api('POST', `/aid-cases/${big}/approve`, { token: foundation2, body: { approvedAmount: '30000.00' } });
     expect(second.body.status).to.equal('in_notice');
     expect(second.body.approvals).to.have.length(2);
