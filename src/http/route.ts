@@ -88,6 +88,7 @@ function validate(schema: Joi.ObjectSchema | undefined, value: unknown, where: s
  * deep must not exhaust the stack here. The database's refusal (22021, 22P05: 400) stays behind it.
  */
 const NUL_DEPTH = 32;
+const NUL_REFUSED = '不能含空字符 · may not contain U+0000';
 function nulAt(value: unknown, path: string[] = []): { path: string; line: number } | null {
   if (typeof value === 'string') {
     const i = value.indexOf('\u0000');
@@ -105,8 +106,8 @@ function refuseNul(value: unknown, where: string) {
   const at = nulAt(value);
   if (at) {
     throw badRequest(`the request ${where} holds the NUL character (U+0000) at ${at.path}, line ${at.line}: text may not contain it`, [
-      { in: where, path: at.path, line: at.line, message: 'may not contain U+0000' },
-    ]);
+      { in: where, path: at.path, line: at.line, message: NUL_REFUSED },
+    ]).zh(`提交的文字${at.line > 1 ? `第 ${at.line} 行` : ''}含有空字符（U+0000），无法保存：请删去后重新提交（多见于从损坏的文件复制的文字）`);
   }
 }
 

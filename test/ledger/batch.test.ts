@@ -348,7 +348,8 @@ describe('ledger: batch posting (POST /journal-entries/batch) and group commit',
     const before = await writeCounts();
     const one = await api('POST', '/journal-entries', { token: fin, body: pay(t.cy, '1.00', 'a\u0000b') });
     expect(one.status, one.text).to.equal(400);
-    expect(one.body.error.details).to.deep.equal([{ in: 'body', path: 'description', line: 1, message: 'may not contain U+0000' }]);
+    expect(one.body.error.details).to.deep.equal([{ in: 'body', path: 'description', line: 1, message: '不能含空字符 · may not contain U+0000' }]);
+    expect(one.body.error.messageZh).to.match(/^提交的文字含有空字符（U\+0000），无法保存/);
     const memo = pay(t.cy, '1.00', 'memo');
     (memo.lines[1] as Record<string, unknown>).memo = 'x\u0000';
     const batch = await api('POST', '/journal-entries/batch', { token: fin, body: { atomic: false, entries: [pay(t.cy, '1.00', 'fine'), memo] } });
